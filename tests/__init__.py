@@ -1,0 +1,1 @@
+"""Test suite of supvisors_ext (importable as ``tests`` for the harness)."""

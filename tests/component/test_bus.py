@@ -1,0 +1,350 @@
+"""The bus on real ZeroMQ sockets over 127.0.0.1 random ports; no mocks, no blind sleeps."""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import zmq
+
+from supvisors_ext.bus import THREAD_NAME, Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.messages import (
+    Message,
+    ProcessAddedMessage,
+    ProcessForcedMessage,
+    ProcessMessage,
+    ProcessRemovedMessage,
+    StateMessage,
+    StateModes,
+    TickMessage,
+    encode,
+)
+from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
+
+HOST = "127.0.0.1"
+DEADLINE = 5.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Node:
+    """One bus with its inbox and wakeup flag, as the main thread of one instance would hold."""
+
+    identifier: str
+    port: int
+    bus: Bus
+    inbox: queue.Queue[object] = field(default_factory=queue.Queue)
+    woken: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def endpoint(self) -> PeerEndpoint:
+        return PeerEndpoint(self.identifier, HOST, self.port)
+
+
+def tick(identifier: str, counter: int, stereotypes: tuple[str, ...] = ()) -> TickMessage:
+    return TickMessage(identifier, 1.0, identifier, counter, 1e9, 1.0, 1, 2, stereotypes)
+
+
+def sample_messages(identifier: str) -> list[Message]:
+    info = LocalProcessInfo(
+        "grp", "prg", ProcessStates.RUNNING, 10, 0, 20, 99, "pid 99", "", True,
+        1.0, 0.0, 2.0, "", 1, 10, "prg", 0, False, True, True,
+    )  # fmt: skip
+    modes = StateModes(
+        SupvisorsStates.OPERATION, False, False, identifier, False, True,
+        ((identifier, InstanceStates.RUNNING),), "", ("app",),
+    )  # fmt: skip
+    return [
+        tick(identifier, 1, ("payload",)),
+        ProcessMessage(identifier, 2.0, info),
+        ProcessAddedMessage(identifier, 2.0, info),
+        ProcessRemovedMessage(identifier, 3.0, "grp", "prg"),
+        ProcessForcedMessage(identifier, 3.0, "grp", "prg", ProcessStates.FATAL, "late", ""),
+        StateMessage(identifier, 4.0, modes),
+    ]
+
+
+def get_until(node: Node, accept: Callable[[object], bool], timeout: float = DEADLINE) -> object:
+    """First inbox item accepted, skipping the others; fails at the deadline."""
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            item = node.inbox.get(timeout=remaining)
+        except queue.Empty:
+            break
+        if accept(item):
+            return item
+    raise AssertionError(f"{node.identifier}: nothing accepted within {timeout} s")
+
+
+def is_warmup(item: object) -> bool:
+    return isinstance(item, Inbound) and getattr(item.message, "stereotypes", None) == ("warmup",)
+
+
+def warm_up(sender: Node, receiver: Node) -> None:
+    """Publish until the receiver gets one: ZMQ SUB misses what is sent before it is connected."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        sender.bus.publish(tick(sender.identifier, 0, ("warmup",)))
+        try:
+            item = receiver.inbox.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if is_warmup(item) and item.message.identifier == sender.identifier:  # type: ignore[attr-defined]
+            return
+    raise AssertionError(f"{receiver.identifier} never heard {sender.identifier}")
+
+
+@pytest.fixture
+def make_node() -> Iterator[Callable[..., Node]]:
+    buses: list[Bus] = []
+
+    def factory(name: str, peers: tuple[Node, ...] = (), port: int | None = None) -> Node:
+        port = port or free_port()
+        inbox: queue.Queue[object] = queue.Queue()
+        woken = threading.Event()
+        endpoints = [peer.endpoint for peer in peers]
+        bus = Bus(port, endpoints, inbox, woken.set, bind_host=HOST)
+        buses.append(bus)
+        return Node(f"{HOST}:{name}", port, bus, inbox, woken)
+
+    yield factory
+    for bus in buses:
+        bus.stop()
+    assert not bus_threads()
+
+
+def bus_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == THREAD_NAME]
+
+
+def mesh(make_node: Callable[..., Node], count: int) -> list[Node]:
+    """`count` started nodes, each connected to all the others and warmed up."""
+    nodes = [make_node(str(index)) for index in range(count)]
+    for node in nodes:
+        node.bus.start()
+    for node in nodes:
+        for peer in nodes:
+            if peer is not node:
+                node.bus.connect(peer.endpoint)
+    for sender in nodes:
+        for receiver in nodes:
+            if receiver is not sender:
+                warm_up(sender, receiver)
+    return nodes
+
+
+def test_three_buses_exchange_every_message_type(make_node: Callable[..., Node]) -> None:
+    nodes = mesh(make_node, 3)
+    for node in nodes:
+        node.woken.clear()
+        for message in sample_messages(node.identifier):
+            node.bus.publish(message)
+    for receiver in nodes:
+        expected = [m for n in nodes if n is not receiver for m in sample_messages(n.identifier)]
+        received: list[Message] = []
+        while len(received) < len(expected):
+            item = get_until(receiver, lambda item: not is_warmup(item))
+            assert isinstance(item, Inbound), item
+            received.append(item.message)
+        assert sorted(map(repr, received)) == sorted(map(repr, expected))
+        assert receiver.woken.is_set()
+        assert receiver.bus.dropped_count == 0
+
+
+def test_peers_given_at_construction(make_node: Callable[..., Node]) -> None:
+    first = make_node("a")
+    second = make_node("b", peers=(first,))
+    first.bus.start()
+    second.bus.start()
+    warm_up(first, second)
+    first.bus.publish(sample_messages(first.identifier)[3])
+    item = get_until(second, lambda item: not is_warmup(item))
+    assert item == Inbound(sample_messages(first.identifier)[3])
+
+
+def test_connect_right_after_start(make_node: Callable[..., Node]) -> None:
+    sender, receiver = make_node("a"), make_node("b")
+    sender.bus.start()
+    receiver.bus.start()
+    receiver.bus.connect(sender.endpoint)  # queued on the PAIR before the bus thread binds it
+    warm_up(sender, receiver)
+    assert receiver.bus.running and receiver.bus.dropped_count == 0
+
+
+def test_disconnect_stops_delivery(make_node: Callable[..., Node]) -> None:
+    receiver, kept, dropped = mesh(make_node, 3)
+    receiver.bus.disconnect(dropped.identifier)
+    quiet_run, counter = 0, 0
+    deadline = time.monotonic() + DEADLINE
+    # both peers keep publishing; once the disconnect is applied only `kept` is heard
+    while quiet_run < 30:
+        assert time.monotonic() < deadline, "still hearing the disconnected peer"
+        counter += 1
+        dropped.bus.publish(tick(dropped.identifier, counter))
+        kept.bus.publish(tick(kept.identifier, counter))
+        item = get_until(receiver, lambda i: isinstance(i, Inbound) and not is_warmup(i))
+        sender = item.message.identifier  # type: ignore[attr-defined]
+        quiet_run = 0 if sender == dropped.identifier else quiet_run + 1
+
+
+def test_malformed_input_is_dropped_and_bus_survives(make_node: Callable[..., Node]) -> None:
+    raw_port = free_port()
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    raw = context.socket(zmq.PUB)
+    try:
+        raw.setsockopt(zmq.LINGER, 0)
+        raw.bind(f"tcp://{HOST}:{raw_port}")
+        node = make_node("a")
+        node.bus.start()
+        node.bus.connect(PeerEndpoint("raw", HOST, raw_port))
+        _warm_up_raw(raw, node)
+        valid = json.loads(encode(tick("raw", 5))[1])
+        cases = [
+            ([b"TICK"], "expected 2 frames, got 1"),
+            ([b"TICK", b"{}", b"{}"], "expected 2 frames, got 3"),
+            ([b"BOGUS", b"{}"], "unknown topic"),
+            ([b"TICK", b"\x00\x9f garbage"], "not UTF-8"),
+            ([b"TICK", encode(tick("raw", 5))[1][:20]], "payload is not JSON"),
+            ([b"TICK", json.dumps({**valid, "v": 2}).encode()], "unsupported protocol version 2"),
+            ([b"TICK", json.dumps({**valid, "http_port": True}).encode()], "'http_port' must be"),
+        ]
+        for frames, reason in cases:
+            raw.send_multipart(frames)
+            item = get_until(node, lambda item: isinstance(item, Dropped))
+            assert isinstance(item, Dropped) and reason in item.reason, (item, reason)
+        assert isinstance(item, Dropped) and item.sender == "raw"  # the last case claims one
+        raw.send_multipart(encode(tick("raw", 6)))
+        item = get_until(node, lambda item: isinstance(item, Inbound) and not is_warmup(item))
+        assert item == Inbound(tick("raw", 6))
+    finally:
+        raw.close(linger=0)
+        context.term()
+
+
+def _warm_up_raw(raw: zmq.Socket[bytes], node: Node) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        raw.send_multipart(encode(tick("raw", 0, ("warmup",))))
+        try:
+            if is_warmup(node.inbox.get(timeout=0.05)):
+                return
+        except queue.Empty:
+            pass
+    raise AssertionError("raw publisher never heard")
+
+
+def test_bind_failure_is_reported_and_stop_is_clean(make_node: Callable[..., Node]) -> None:
+    with socket.socket() as blocker:
+        blocker.bind((HOST, 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        node = make_node("a", port=port)
+        node.bus.start()
+        item = get_until(node, lambda item: True)
+        assert item == BusFailure(f"cannot bind bus port {port}: Address already in use")
+        assert node.woken.is_set()
+        node.bus.publish(tick(node.identifier, 1))  # the thread is gone: dropped, never raised
+        node.bus.stop()
+        node.bus.stop()
+        assert not node.bus.running and not bus_threads()
+        node.bus.publish(tick(node.identifier, 2))
+        assert node.bus.dropped_count >= 1
+
+
+def test_stop_before_start_and_publish_before_start(make_node: Callable[..., Node]) -> None:
+    node = make_node("a")
+    node.bus.stop()
+    node.bus.publish(tick(node.identifier, 1))
+    assert node.bus.dropped_count == 1 and not node.bus.running
+
+
+def test_start_twice_is_refused(make_node: Callable[..., Node]) -> None:
+    node = make_node("a")
+    node.bus.start()
+    with pytest.raises(RuntimeError, match="already started"):
+        node.bus.start()
+
+
+def test_stop_joins_fast_and_cycles_like_reloads(make_node: Callable[..., Node]) -> None:
+    first, second = make_node("a"), make_node("b")
+    for cycle in range(4):  # the same ports and Bus objects, as after a supervisord reload
+        first.bus.start()
+        second.bus.start()
+        second.bus.connect(first.endpoint)
+        warm_up(first, second)
+        assert len(bus_threads()) == 2
+        started = time.monotonic()
+        first.bus.stop()
+        second.bus.stop()
+        assert time.monotonic() - started < 2.0, f"cycle {cycle}: stop too slow"
+        assert not bus_threads() and not first.bus.running
+
+
+def test_latency_of_200_messages(make_node: Callable[..., Node]) -> None:
+    sender, receiver = mesh(make_node, 2)
+    latencies = []
+    for counter in range(1, 201):
+        started = time.perf_counter()
+        sender.bus.publish(tick(sender.identifier, counter))
+        item = get_until(receiver, lambda i: isinstance(i, Inbound) and not is_warmup(i))
+        latencies.append(time.perf_counter() - started)
+        assert item.message.sequence_counter == counter  # type: ignore[attr-defined]
+    latencies.sort()
+    print(
+        f"\nbus latency over {len(latencies)} messages: "
+        f"median {statistics.median(latencies) * 1e3:.3f} ms, "
+        f"p95 {latencies[189] * 1e3:.3f} ms, max {latencies[-1] * 1e3:.3f} ms"
+    )
+
+
+def test_unusable_peer_address_is_reported(make_node: Callable[..., Node]) -> None:
+    sender, receiver = make_node("a"), make_node("b")
+    sender.bus.start()
+    receiver.bus.start()
+    receiver.bus.connect(PeerEndpoint("bad", "bad host!", 1))
+    item = get_until(receiver, lambda item: True)
+    assert item == Dropped("cannot connect to tcp://bad host!:1: Invalid argument", "bad")
+    receiver.bus.connect(sender.endpoint)
+    warm_up(sender, receiver)
+
+
+def test_failing_wakeup_ends_the_thread_with_a_failure() -> None:
+    inbox: queue.Queue[object] = queue.Queue()
+
+    def wakeup() -> None:
+        raise RuntimeError("pipe closed")
+
+    sender_port = free_port()
+    bus = Bus(free_port(), [PeerEndpoint("a", HOST, sender_port)], inbox, wakeup, bind_host=HOST)
+    sender = Bus(sender_port, [], queue.Queue(), lambda: None, bind_host=HOST)
+    try:
+        bus.start()
+        sender.start()
+        failure = None
+        deadline = time.monotonic() + DEADLINE
+        while failure is None:  # the first delivered message calls wakeup, which kills the thread
+            assert time.monotonic() < deadline, "no BusFailure"
+            sender.publish(tick("a", 0))
+            try:
+                item = inbox.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            failure = item if isinstance(item, BusFailure) else None
+        assert failure == BusFailure("bus thread failed: RuntimeError('pipe closed')")
+    finally:
+        bus.stop()
+        sender.stop()
+    assert not bus_threads()
