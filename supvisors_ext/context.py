@@ -130,7 +130,7 @@ class Context:
         return [record for record in self.instances.values() if record.state in states]
 
     def loading(self, identifier: str) -> int:
-        """Sum of expected_loading of the processes STARTING/RUNNING/BACKOFF there (behaviour.md §8)."""
+        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes (behaviour.md §8)."""
         total = 0
         for record in self.iter_processes():
             info = record.info_on(identifier)

@@ -1,4 +1,4 @@
-"""Hand-off into supervisord's main loop: a wake-up pipe in its socket map, an inbox, a ticker thread.
+"""Hand-off into supervisord's main loop: a wake-up pipe in its socket map, an inbox, a ticker.
 
 supervisord is single-threaded and polls its socket map with a 1 s timeout
 (`supervisor/supervisord.py` `runforever`). Worker threads (ticker, bus, peer callers) never touch

@@ -43,7 +43,7 @@ class ApplicationStates(IntEnum):
 
 
 class ProcessStates(IntEnum):
-    """Supervisor's process states, with supervisor's codes (kept here so pure code needs no supervisor)."""
+    """Supervisor's process states and codes (copied so pure code needs no supervisor)."""
 
     STOPPED = 0
     STARTING = 10
@@ -153,7 +153,7 @@ def enum_names(enum_cls: type[Enum]) -> str:
 
 
 def parse_enum(enum_cls: type[E], value: object) -> E:
-    """Return the member of `enum_cls` named or coded by `value`; ValueError listing valid names otherwise."""
+    """The member of `enum_cls` named or coded by `value`; ValueError listing the valid names."""
     if isinstance(value, str):
         try:
             return enum_cls[value.strip()]
@@ -194,7 +194,7 @@ class InstanceId:
 
 @dataclass(frozen=True, slots=True)
 class LocalProcessInfo:
-    """What one instance knows of one of its own supervisord processes (xmlrpc-api.md §4, local process info).
+    """What an instance knows of one of its own processes (xmlrpc-api.md §4, local process info).
 
     It is the payload of PROCESS / PROCESS_ADDED bus messages and of `get_all_local_process_info`.
     """

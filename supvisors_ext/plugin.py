@@ -27,7 +27,7 @@ from .engine import (
     StartDistribution,
 )
 from .log import PluginLogger
-from .mainloop import Inbox, Ticker, TickDue, WakeupDispatcher
+from .mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from .model import InstanceStates, SupvisorsStates
 from .rules import Rules
 from .supervisor_adapter import SupervisorAdapter
@@ -61,6 +61,8 @@ class SupvisorsPlugin:
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
         self.ticker: Ticker | None = None
+        # rules warnings already logged (pattern matching may add some when a group appears)
+        self.rules_warnings_logged = len(rules.warnings)
         self._subscribe()
         self.load_local_processes()
 
@@ -107,6 +109,13 @@ class SupvisorsPlugin:
         now = time.monotonic()
         for info in self.adapter.all_local_infos(now):
             self.context.update_process(self.context.local_identifier, info, now)
+        self.log_new_rules_warnings()
+
+    def log_new_rules_warnings(self) -> None:
+        """Log the warnings the rules produced while matching newly seen groups."""
+        for issue in self.rules.warnings[self.rules_warnings_logged :]:
+            self.logger.warn(issue.format_warning())
+        self.rules_warnings_logged = len(self.rules.warnings)
 
     def on_process_state(self, event: Any) -> None:
         now = time.monotonic()
@@ -122,6 +131,7 @@ class SupvisorsPlugin:
         for process in group.processes.values():
             info = self.adapter.local_info(process, now)
             self.context.update_process(self.context.local_identifier, info, now)
+        self.log_new_rules_warnings()
 
     def on_group_removed(self, event: Any) -> None:
         now = time.monotonic()

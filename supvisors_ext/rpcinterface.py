@@ -283,7 +283,7 @@ class SupvisorsNamespace:
 
 
 def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNamespace:
-    """supervisord's factory for `[rpcinterface:supvisors]`: parse, validate, build; no threads yet."""
+    """Factory of `[rpcinterface:supvisors]`: parse, validate, build; no thread or socket yet."""
     plugin = _PLUGINS.get(supervisord)
     if plugin is None or not plugin.is_current():
         plugin = _build_plugin(supervisord, options)

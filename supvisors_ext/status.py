@@ -11,6 +11,7 @@ from .model import (
     LocalProcessInfo,
     ProcessStates,
 )
+from .rules import FormulaEvaluationError, StatusFormula
 
 # the state reported for a conflict: the first of these present (behaviour.md §5.1)
 CONFLICT_STATE_ORDER = (
@@ -106,11 +107,11 @@ class OperationalStatus:
 def operational_status(
     views: Mapping[str, ProcessView],
     required: Mapping[str, bool],
-    formula: object | None,
+    formula: StatusFormula | None,
 ) -> OperationalStatus:
     """State and failures of a managed application (behaviour.md §5.3, §5.4).
 
-    `views` and `required` are keyed by process name. `formula` is a rules StatusFormula or None.
+    `views` and `required` are keyed by process name.
     """
     state = application_state(views.values())
     minor = any(is_failed(view) for name, view in views.items() if not required.get(name, False))
@@ -125,7 +126,7 @@ def operational_status(
     minor = any(is_failed(view) for view in views.values())
     truth = {name: is_true_for_formula(view) for name, view in views.items()}
     try:
-        major = not formula.evaluate(truth)  # type: ignore[attr-defined]
+        major = not formula.evaluate(truth)
         return OperationalStatus(state, major, minor, "")
-    except ValueError as exc:
+    except FormulaEvaluationError as exc:
         return OperationalStatus(state, True, minor, str(exc))

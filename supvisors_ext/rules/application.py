@@ -103,12 +103,15 @@ def prepare_application(
     for program in element.programs:
         if program.regex is not None:
             by_pattern.add(program.pattern or "", program.regex, program.where, program, log)
-        elif program.name is not None:
-            by_name.add(program.name, program.where, program, log)
-    # precedence first, so that a shadowed element is neither resolved nor warned about
+        else:  # the reader keeps only elements with a usable name or pattern
+            by_name.add(program.name or "", program.where, program, log)
+    # precedence first, so that a shadowed element is neither resolved nor warned about;
+    # then document order, so that warnings come in the order of the file
+    effective = {*by_name, *by_pattern}
     resolved = {
         program: resolve_program(program, element, models, aliases, log)
-        for program in (*by_name, *by_pattern)
+        for program in element.programs
+        if program in effective
     }
     return PreparedApplication(
         element=element,

@@ -95,15 +95,19 @@ class _Walker:
         models: list[ProgramElement] = []
         applications: list[ApplicationElement] = []
         for child in self._children(root, _ROOT_CHILDREN, repeatable=True):
+            # an element that cannot be used (error or ignored) comes back as None
             if child.tag == "alias":
                 alias = self._read_alias(child)
-                aliases.extend([alias] if alias else [])
+                if alias is not None:
+                    aliases.append(alias)
             elif child.tag == "model":
                 model = self._read_model(child)
-                models.extend([model] if model else [])
+                if model is not None:
+                    models.append(model)
             else:
                 application = self._read_application(child)
-                applications.extend([application] if application else [])
+                if application is not None:
+                    applications.append(application)
         return FileContent(tuple(aliases), tuple(models), tuple(applications))
 
     # generic checks
@@ -279,7 +283,8 @@ class _Walker:
             self._check_attributes(container, ())
             for child in self._children(container, ("program",), repeatable=True):
                 program = self._read_program(child)
-                programs.extend([program] if program else [])
+                if program is not None:
+                    programs.append(program)
         if not usable:
             return None
         return ApplicationElement(

@@ -44,11 +44,14 @@ class Rules:
         )
         models = ModelTable((model for content in contents for model in content.models), self._log)
         by_name, by_pattern = _index_applications(contents, self._log)
+        effective = {*by_name, *by_pattern}
         prepared = {
             element: prepare_application(
                 element, models, definitions, default_starting_strategy, self._log
             )
-            for element in (*by_name, *by_pattern)
+            for content in contents
+            for element in content.applications
+            if element in effective
         }
         self._by_name = by_name
         self._by_pattern = by_pattern
@@ -99,8 +102,8 @@ def _index_applications(
         for element in content.applications:
             if element.regex is not None:
                 by_pattern.add(element.pattern or "", element.regex, element.where, element, log)
-            elif element.name is not None:
-                by_name.add(element.name, element.where, element, log)
+            else:  # the reader keeps only elements with a usable name or pattern
+                by_name.add(element.name or "", element.where, element, log)
     return by_name, by_pattern
 
 

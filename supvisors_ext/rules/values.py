@@ -38,6 +38,8 @@ class ValueType(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IntegerRange:
+    """A decimal integer within [low, high] (xs:integer with bounds)."""
+
     low: int
     high: int
 
@@ -52,6 +54,8 @@ class IntegerRange:
 
 @dataclass(frozen=True, slots=True)
 class Boolean:
+    """An xs:boolean: true, false, 1 or 0."""
+
     def convert(self, text: str) -> bool:
         try:
             return _BOOLEANS[text]
@@ -61,6 +65,8 @@ class Boolean:
 
 @dataclass(frozen=True, slots=True)
 class EnumName:
+    """The name of a member of `enum_cls` (case-sensitive, as in the XSD)."""
+
     enum_cls: type[Enum]
 
     def convert(self, text: str) -> Enum:
@@ -69,18 +75,24 @@ class EnumName:
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """A plain trimmed string, e.g. a model name."""
+
     def convert(self, text: str) -> str:
         return text
 
 
 @dataclass(frozen=True, slots=True)
 class ItemList:
+    """A comma-separated identifier list, split but not yet expanded."""
+
     def convert(self, text: str) -> tuple[str, ...]:
         return split_items(text)
 
 
 @dataclass(frozen=True, slots=True)
 class Formula:
+    """An operational_status formula, parsed now so that syntax errors are load errors."""
+
     def convert(self, text: str) -> StatusFormula:
         try:
             return StatusFormula.parse(text)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from tests.harness import exit_command, group_section, program_section, sleeper_command
 
-RULES_FILE = Path(__file__).resolve().parents[2] / "examples" / "scenario2" / "etc" / "supvisors_rules.xml"
+RULES_FILE = (
+    Path(__file__).resolve().parents[2] / "examples" / "scenario2" / "etc" / "supvisors_rules.xml"
+)
 
 SERVER_PROGRAMS = (
     "scen2_internal_data_bus",

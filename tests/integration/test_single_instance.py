@@ -196,14 +196,18 @@ def test_process_views_follow_supervisor_events(single: tuple[Cluster, Any]) -> 
     assert bus["identifiers"] == [instance.identifier]
     assert len(rpc.get_process_info("scen2_srv_01:*")) == len(SRV_TABLE)
     namespecs = [(p["application_name"], p["process_name"]) for p in rpc.get_all_process_info()]
-    assert namespecs == sorted(namespecs) and len(namespecs) == 1 + 3 * (len(SRV_TABLE) + len(HCI_TABLE))
+    assert namespecs == sorted(namespecs) and len(namespecs) == 1 + 3 * (
+        len(SRV_TABLE) + len(HCI_TABLE)
+    )
     instance.supervisor.stopProcess("common_data_bus")
     cluster.wait_until(
         lambda: rpc.get_process_info("common_data_bus")[0]["statename"] == "STOPPED",
         timeout=5,
     )
     local = rpc.get_local_process_info("common_data_bus")
-    assert local["statename"] == "STOPPED" and local["stop_monotonic"] > local["start_monotonic"] > 0
+    assert (
+        local["statename"] == "STOPPED" and local["stop_monotonic"] > local["start_monotonic"] > 0
+    )
     assert local["program_name"] == "common_data_bus" and local["process_index"] == 0
     instance.supervisor.startProcess("scen2_srv_01:scen2_data_processing")
     local = rpc.get_local_process_info("scen2_srv_01:scen2_data_processing")

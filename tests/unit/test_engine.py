@@ -128,7 +128,9 @@ class TestSynchronization:
 
     def test_core_needs_core_instances_and_minimum_delay(self) -> None:
         instances = [inst("a", core=True), inst("b", I.STOPPED)]
-        view = make_view(instances, synchro_options=frozenset({O.CORE}), now=105.0, started_at=100.0)
+        view = make_view(
+            instances, synchro_options=frozenset({O.CORE}), now=105.0, started_at=100.0
+        )
         assert synchro_conditions(view) == {O.CORE: False}
         assert synchro_conditions(replace(view, now=116.0)) == {O.CORE: True}
         assert synchro_conditions(replace(view, synchro_timeout=3.0)) == {O.CORE: True}
@@ -142,9 +144,7 @@ class TestSynchronization:
         assert fsm.master == "b"
 
     def test_list_ignores_isolated(self) -> None:
-        view = make_view(
-            [inst("a"), inst("b", I.ISOLATED)], synchro_options=frozenset({O.LIST})
-        )
+        view = make_view([inst("a"), inst("b", I.ISOLATED)], synchro_options=frozenset({O.LIST}))
         assert synchro_conditions(view) == {O.LIST: True}
 
 
@@ -158,24 +158,23 @@ class TestElection:
 
     def test_every_running_instance_must_agree_on_running_set(self) -> None:
         instances = with_reports([inst("a"), inst("b")], S.ELECTION, "")
-        instances[1] = replace(
-            instances[1], report=PeerReport(S.ELECTION, "", frozenset({"b"}))
-        )
+        instances[1] = replace(instances[1], report=PeerReport(S.ELECTION, "", frozenset({"b"})))
         assert not stable(make_view(instances))
 
     def test_smallest_nick_wins_with_core_preferred(self) -> None:
         instances = with_reports(
-            [inst("x", nick="console_1"), inst("y", nick="server_2", core=True),
-             inst("z", nick="server_1", core=True)],
+            [
+                inst("x", nick="console_1"),
+                inst("y", nick="server_2", core=True),
+                inst("z", nick="server_1", core=True),
+            ],
             S.ELECTION,
             "",
         )
         assert select_master(make_view(instances)) == "z"
 
     def test_rules_error_instance_is_not_elected_when_others_remain(self) -> None:
-        instances = with_reports(
-            [inst("a", rules_error=True), inst("b")], S.ELECTION, ""
-        )
+        instances = with_reports([inst("a", rules_error=True), inst("b")], S.ELECTION, "")
         assert select_master(make_view(instances)) == "b"
 
     def test_already_named_master_is_kept(self) -> None:

@@ -57,6 +57,8 @@ def test_find_alias_cycles() -> None:
     # two independent cycles, and an alias reaching a cycle twice
     cycles = find_alias_cycles({"a": ("b", "b"), "b": ("a",), "c": ("d",), "d": ("c", "a")})
     assert cycles == [("a", "b"), ("c", "d")]
+    # an alias naming a cycle member twice meets the same cycle twice: reported once
+    assert find_alias_cycles({"a": ("b",), "b": ("a", "a")}) == [("a", "b")]
 
 
 @pytest.mark.parametrize(

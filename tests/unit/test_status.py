@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from supvisors_ext.model import ApplicationStates, LocalProcessInfo, ProcessStates
+from supvisors_ext.rules import FormulaEvaluationError
 from supvisors_ext.status import (
     ForcedState,
     Observation,
@@ -140,7 +141,9 @@ class TestApplicationState:
             ((), ApplicationStates.STOPPED),
         ],
     )
-    def test_derivation(self, states: tuple[ProcessStates, ...], expected: ApplicationStates) -> None:
+    def test_derivation(
+        self, states: tuple[ProcessStates, ...], expected: ApplicationStates
+    ) -> None:
         assert application_state(view(state) for state in states) is expected
 
 
@@ -201,7 +204,8 @@ class TestOperationalStatus:
         assert status.major_failure is True
 
     def test_formula_error_is_major_with_reason(self) -> None:
-        status = operational_status({"bus": view(P.RUNNING)}, {}, FakeFormula(ValueError("x")))
+        error = FormulaEvaluationError("x")
+        status = operational_status({"bus": view(P.RUNNING)}, {}, FakeFormula(error))
         assert status.major_failure is True
         assert status.formula_error == "x"
 
