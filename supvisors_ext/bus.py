@@ -179,9 +179,8 @@ class Bus:
         thread = self._thread
         if thread is not None:
             self._stop_event.set()
-            self._send_control(
-                [_STOP], count=False
-            )  # wakes the poll at once; the flag is the backup
+            # the command wakes the poll at once; the flag covers a full queue or a dead peer end
+            self._send_control([_STOP], count=False)
             thread.join(timeout)
             if thread.is_alive():
                 self._close_pair()

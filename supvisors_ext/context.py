@@ -52,6 +52,7 @@ class InstanceRecord:
     tick: TickData = field(default_factory=TickData)
     # last state & modes published by that instance (a messages.StateModes), None until received
     state_modes: object | None = None
+    network: object | None = None  # its network.NetworkInfo, from the handshake
 
     @property
     def identifier(self) -> str:
@@ -204,6 +205,12 @@ class Context:
             del application.processes[name]
             if not application.processes:
                 del self.applications[group]
+
+    def forget_instance(self, identifier: str, now: float) -> None:
+        """Drop every record an instance gave (it restarts, or was isolated)."""
+        for record in list(self.iter_processes()):
+            if identifier in record.observations:
+                self.remove_process(identifier, record.group, record.name, now)
 
     def force_state(self, group: str, name: str, forced: ForcedState) -> None:
         record = self.find_process(group, name)

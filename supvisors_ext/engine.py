@@ -229,8 +229,11 @@ class Fsm:
     def _election(self, view: ClusterView) -> None:
         if self._synchro_lost(view) or not stable(view):
             return
-        named = {inst.report.master_identifier for inst in _running(view) if inst.report}
-        if len(named) == 1 and "" not in named and self.master in named:
+        running = _running(view)
+        named = {inst.report.master_identifier for inst in running if inst.report}
+        alive = {inst.identifier for inst in running}
+        # a Master named by everybody counts only while it runs (reports may be stale)
+        if len(named) == 1 and self.master in named and self.master in alive:
             if self.master == view.local_identifier:
                 self._enter(S.DISTRIBUTION)
             elif self._master_state(view) in WORKING_STATES:
@@ -258,8 +261,9 @@ class Fsm:
         if self.master == view.local_identifier:
             done = view.global_stop_done
         else:
+            # the Master left its stopping state (FINAL, lost, or already restarted)
             master_state = self._master_state(view) if self._master_valid(view) else None
-            done = master_state in (None, S.FINAL)
+            done = master_state not in (S.RESTARTING, S.SHUTTING_DOWN)
         if done:
             self.final_restart = self.state == S.RESTARTING
             self._enter(S.FINAL)

@@ -35,6 +35,8 @@ class Inbox:
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
         self._closed = False
+        # a worker finishing a slow call after close() must not write into a reused fd number
+        self._lock = threading.Lock()
 
     @property
     def read_fd(self) -> int:
@@ -47,11 +49,13 @@ class Inbox:
 
     def wakeup(self) -> None:
         """Any thread: make supervisord's poll return now."""
-        try:
-            os.write(self._write_fd, b"\0")
-        except (BlockingIOError, OSError):
-            # a full pipe already guarantees a wake-up; a closed one means we are stopping
-            pass
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                os.write(self._write_fd, b"\0")
+            except OSError:
+                pass  # a full pipe already guarantees a wake-up
 
     def drain_pipe(self) -> None:
         """Main thread: empty the pipe (level-triggered poll would spin otherwise)."""
@@ -71,10 +75,11 @@ class Inbox:
                 return items
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            os.close(self._read_fd)
-            os.close(self._write_fd)
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                os.close(self._read_fd)
+                os.close(self._write_fd)
 
 
 class WakeupDispatcher:

@@ -441,3 +441,18 @@ _DECODERS: dict[Topic, Callable[[_Reader, str, float], Message]] = {
     Topic.PROCESS_FORCED: _decode_forced,
     Topic.STATE: _decode_state,
 }
+
+
+def local_info_from_payload(payload: object) -> LocalProcessInfo:
+    """Validate a local process info struct received by XML-RPC (handshake); MessageError if bad."""
+    if not isinstance(payload, dict):
+        raise MessageError(f"local process info must be a struct, got {_kind(payload)}")
+    return _decode_info(_Reader(payload, Topic.PROCESS))
+
+
+def state_modes_from_payload(payload: object) -> StateModes:
+    """Validate a state & modes struct received by XML-RPC (handshake); MessageError if bad."""
+    if not isinstance(payload, dict):
+        raise MessageError(f"state & modes must be a struct, got {_kind(payload)}")
+    payload = {"starting_applications": [], **payload}
+    return _decode_state(_Reader(payload, Topic.STATE), "", 0.0).state_modes

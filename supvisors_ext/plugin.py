@@ -7,11 +7,14 @@ released on `SupervisorStoppingEvent`; a supervisord restart builds a fresh plug
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from supervisor import events
 
+from . import messages
+from .conffiles import program_origins, read_config_files
 from .config import Config
 from .context import Context
 from .engine import (
@@ -21,16 +24,31 @@ from .engine import (
     EnterState,
     ExitSupervisord,
     Fsm,
+    InstanceLost,
     InstanceView,
     PeerReport,
     SetInstanceState,
     StartDistribution,
+    StartGlobalStop,
 )
 from .log import PluginLogger
 from .mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
-from .model import InstanceStates, SupvisorsStates
+from .membership import Membership, lose_processes
+from .model import InstanceStates, SupvisorsStates, SynchronizationOptions
+from .network import local_network_info
 from .rules import Rules
 from .supervisor_adapter import SupervisorAdapter
+from .sync import PeerSync
+
+
+def strategies_payload(config: Config) -> dict[str, object]:
+    """`get_strategies()`: what every instance must share (compared at handshake)."""
+    return {
+        "auto-fencing": config.auto_fence,
+        "conciliation": config.conciliation_strategy.name,
+        "starting": config.starting_strategy.name,
+        "supvisors_failure": config.supvisors_failure_strategy.name,
+    }
 
 
 class SupvisorsPlugin:
@@ -51,19 +69,24 @@ class SupvisorsPlugin:
         self.adapter = SupervisorAdapter(supervisord, logger)
         self.context = Context(config.instances, config.local, rules)
         self.context.local.stereotypes = config.stereotypes
+        self.context.local.network = local_network_info(config.local, config.stereotypes)
         self.fsm = Fsm(config.local.identifier)
+        strategies = tuple(sorted(strategies_payload(config).items()))
+        self.membership = Membership(self.context, config.inactivity_ticks, strategies)
+        self.sync = PeerSync(config, self.context, self.membership, logger, self._peer_lost)
         self.started_at = time.monotonic()
-        self.sequence_counter = 0
         self.user_sync = False
         self.user_master = ""
         self.distribution_done = False
         self.global_stop_done = False
+        self.published_state: messages.StateModes | None = None
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
         self.ticker: Ticker | None = None
         # rules warnings already logged (pattern matching may add some when a group appears)
         self.rules_warnings_logged = len(rules.warnings)
         self._subscribe()
+        self.read_program_origins()
         self.load_local_processes()
 
     # ----- lifecycle
@@ -84,10 +107,12 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        self.sync.start(self.inbox)
         self.ticker = Ticker(self.inbox, self.config.tick_period)
         self.ticker.start()
         self.logger.info(
             f"started as {self.config.local.nick} ({self.config.local.identifier}),"
+            f" bus port {self.config.local.internal_port},"
             f" {len(self.config.instances)} instance(s) listed"
         )
 
@@ -95,6 +120,7 @@ class SupvisorsPlugin:
         """supervisord shuts down or restarts: stop threads, close fds, unsubscribe."""
         if self.ticker is not None and not self.ticker.stop():
             self.logger.error("the ticker thread did not stop in time")
+        self.sync.stop()
         if self.dispatcher is not None:
             self.dispatcher.unregister(self.adapter.socket_map())
         if self.inbox is not None:
@@ -103,6 +129,15 @@ class SupvisorsPlugin:
         self.adapter.unsubscribe_all()
         self.logger.info("stopped")
         self.logger.close()
+
+    def read_program_origins(self) -> None:
+        """Recover program names and numprocs ranks from supervisord's own files."""
+        configfile = self.adapter.options.configfile
+        try:
+            parser = read_config_files(configfile, os.environ)
+            self.adapter.origins = program_origins(parser, os.path.dirname(configfile))
+        except (OSError, ValueError, KeyError) as exc:
+            self.logger.warn(f"cannot read program names from {configfile}: {exc}")
 
     # ----- supervisord events
     def load_local_processes(self) -> None:
@@ -122,6 +157,7 @@ class SupvisorsPlugin:
         self.adapter.note_state_change(event.process, now)
         info = self.adapter.local_info(event.process, now)
         self.context.update_process(self.context.local_identifier, info, now)
+        self.sync.publish_process(info)
 
     def on_group_added(self, event: Any) -> None:
         now = time.monotonic()
@@ -131,6 +167,7 @@ class SupvisorsPlugin:
         for process in group.processes.values():
             info = self.adapter.local_info(process, now)
             self.context.update_process(self.context.local_identifier, info, now)
+            self.sync.publish_process(info, added=True)
         self.log_new_rules_warnings()
 
     def on_group_removed(self, event: Any) -> None:
@@ -140,67 +177,117 @@ class SupvisorsPlugin:
             return
         for name in list(application.processes):
             self.context.remove_process(self.context.local_identifier, event.group, name, now)
+            self.sync.publish_removed(event.group, name)
 
     # ----- items from worker threads
     def on_items(self, items: list[object]) -> None:
+        changed = False
         for item in items:
             if isinstance(item, TickDue):
-                self.on_tick(item)
+                self.on_tick()
+            else:
+                changed = self.sync.handle(item) or changed
+        if changed:
+            self.log_new_rules_warnings()
+            self.evaluate()
 
-    def on_tick(self, _item: TickDue) -> None:
-        """Local heartbeat: advance our counter, update our own instance, evaluate the FSM."""
-        self.sequence_counter += 1
+    def on_tick(self) -> None:
+        """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
         now, wall = time.monotonic(), time.time()
-        local = self.context.local
-        tick = local.tick
-        tick.remote_sequence_counter = tick.local_sequence_counter = self.sequence_counter
-        tick.remote_mtime = tick.local_mtime = now
-        tick.remote_time = tick.local_time = wall
-        if local.state == InstanceStates.STOPPED:
-            # the local instance loads its own data directly: no handshake call
-            local.state = InstanceStates.CHECKED
+        for identifier in self.membership.on_local_tick(now, wall):
+            self.logger.warn(
+                f"{identifier} FAILED: no tick for {self.config.inactivity_ticks} ticks"
+            )
+        self.evaluate()
+        self.sync.publish_tick(now, wall)
+        # re-published every tick so a message lost to a late subscriber heals at once
+        self.sync.publish_state(self.state_modes())
+
+    def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
 
     # ----- state machine
+    def request_state(self, target: SupvisorsStates) -> bool:
+        """restart()/shutdown() on the Master: enter RESTARTING/SHUTTING_DOWN if allowed now."""
+        self.fsm.actions = []
+        if not self.fsm.request(target):
+            return False
+        for action in self.fsm.actions:
+            self.apply(action)
+        self.evaluate()
+        return True
+
+    def adopt_user_master(self) -> None:
+        """USER sync: a Master named by a peer (set there by end_sync) is adopted here."""
+        if SynchronizationOptions.USER not in self.config.synchro_options or self.user_sync:
+            return
+        if self.fsm.state != SupvisorsStates.SYNCHRONIZATION:
+            return
+        for record in self.context.instances.values():
+            modes = record.state_modes
+            if isinstance(modes, messages.StateModes) and modes.master_identifier:
+                self.user_sync, self.user_master = True, modes.master_identifier
+                return
+
     def evaluate(self) -> None:
         """Evaluate until stable: a transition changes our own report, which may enable another."""
+        self.adopt_user_master()
         for _ in range(len(SupvisorsStates)):
             actions = self.fsm.evaluate(self.cluster_view())
             for action in actions:
                 self.apply(action)
-            if not any(isinstance(action, EnterState) for action in actions):
-                return
+            if not any(isinstance(action, EnterState | SetInstanceState) for action in actions):
+                break
+        state_modes = self.state_modes()
+        if state_modes != self.published_state:
+            self.published_state = state_modes
+            self.sync.publish_state(state_modes)
+
+    def state_modes(self) -> messages.StateModes:
+        return messages.StateModes(
+            fsm_state=self.fsm.state,
+            degraded_mode=self.fsm.degraded,
+            discovery_mode=False,
+            master_identifier=self.fsm.master,
+            starting_jobs=bool(self.starting_jobs()),
+            stopping_jobs=bool(self.stopping_jobs()),
+            instance_states=tuple(
+                (identifier, record.state) for identifier, record in self.context.instances.items()
+            ),
+            rules_error=self.rules_error,
+            starting_applications=(),
+        )
 
     def cluster_view(self) -> ClusterView:
-        now = time.monotonic()
-        running = frozenset(
-            record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)
-        )
         core = set(self.config.core_identifiers)
         listed = {item.identifier for item in self.config.instances}
         views = []
         for record in self.context.instances.values():
-            if record.identifier == self.context.local_identifier:
-                report = PeerReport(self.fsm.state, self.fsm.master, running)
-                rules_error = bool(self.rules_error)
-            else:
-                report = None
-                rules_error = False
+            modes = record.state_modes
+            report = None
+            if isinstance(modes, messages.StateModes):
+                running = frozenset(
+                    ident
+                    for ident, state in modes.instance_states
+                    if state == InstanceStates.RUNNING
+                )
+                report = PeerReport(modes.fsm_state, modes.master_identifier, running)
+            names = {record.identifier, record.id.nick, *record.stereotypes}
             views.append(
                 InstanceView(
                     identifier=record.identifier,
                     nick=record.id.nick,
                     state=record.state,
                     listed=record.identifier in listed,
-                    core=bool(
-                        core & ({record.identifier, record.id.nick} | set(record.stereotypes))
-                    ),
-                    rules_error=rules_error,
+                    core=bool(core & names),
+                    rules_error=bool(modes.rules_error)
+                    if isinstance(modes, messages.StateModes)
+                    else False,
                     report=report,
                 )
             )
         return ClusterView(
-            now=now,
+            now=time.monotonic(),
             local_identifier=self.context.local_identifier,
             instances=tuple(views),
             synchro_options=self.config.synchro_options,
@@ -219,6 +306,15 @@ class SupvisorsPlugin:
     def apply(self, action: Action) -> None:
         if isinstance(action, SetInstanceState):
             self.context.instances[action.identifier].state = action.state
+            if action.state == InstanceStates.ISOLATED:
+                self.sync.disconnect(action.identifier)
+            self.logger.info(f"{action.identifier} {action.state.name}")
+        elif isinstance(action, InstanceLost):
+            record = self.context.instances[action.identifier]
+            record.state_modes = None  # its last report must not steer the election any more
+            lost = lose_processes(self.context, record, time.monotonic())
+            if lost:
+                self.logger.warn(f"{action.identifier} lost with {', '.join(lost)}")
         elif isinstance(action, EnterState):
             self.logger.info(f"state {action.state.name}, Master {action.master or 'none'}")
             if action.state == SupvisorsStates.OFF:
@@ -228,8 +324,13 @@ class SupvisorsPlugin:
             self.distribution_done = True
         elif isinstance(action, AbortJobs):
             self.distribution_done = False
+        elif isinstance(action, StartGlobalStop):
+            self.global_stop_done = True
         elif isinstance(action, ExitSupervisord):
-            self.logger.warn("cluster stop requested: supervisord exits")
+            self.adapter.exit_supervisord(restart=action.restart)
+            self.logger.warn(
+                f"cluster {'restart' if action.restart else 'shutdown'}: supervisord exits"
+            )
 
     # ----- queries used by the RPC layer
     def starting_jobs(self) -> list[str]:

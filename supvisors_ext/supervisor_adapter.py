@@ -80,6 +80,10 @@ class SupervisorAdapter:
     def socket_map(self) -> Any:
         return self.options.get_socket_map()
 
+    def exit_supervisord(self, restart: bool) -> None:
+        """Make supervisord restart or shut down, as `supervisor.restart()`/`shutdown()` do."""
+        self.options.mood = SupervisorStates.RESTARTING if restart else SupervisorStates.SHUTDOWN
+
     # ----- events
     def subscribe(self, event_type: type, callback: Callable[..., None], what: str) -> None:
         wrapped = guarded(self.logger, what, callback)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import socket
 import statistics
 import threading
@@ -33,9 +34,17 @@ DEADLINE = 5.0
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A bindable port below the ephemeral range: no outgoing connection can take it meanwhile."""
+    for _ in range(100):
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as zmq binds
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port")
 
 
 @dataclass

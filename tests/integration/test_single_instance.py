@@ -259,6 +259,26 @@ def test_methods_are_listed_with_signatures(single: tuple[Cluster, Any]) -> None
     assert system.methodSignature("supvisors.get_process_rules") == ["array", "string"]
 
 
+def test_local_info_knows_program_name_and_index(make_cluster: Any) -> None:
+    cluster = make_cluster()
+    instance = cluster.add(
+        "server_1",
+        programs=[
+            program_section(
+                "worker", numprocs=3, process_name="w_%(process_num)02d", autostart=False
+            ),
+            "[group:pool]\nprograms = worker\n",
+        ],
+        supvisors_options={"tick_period": 0.2},
+    )
+    cluster.start()
+    wait_state(cluster, instance)
+    infos = instance.supvisors.get_all_local_process_info()
+    assert [(i["group"], i["name"], i["program_name"], i["process_index"]) for i in infos] == [
+        ("pool", f"w_0{n}", "worker", n) for n in range(3)
+    ]
+
+
 def test_rules_error_keeps_supervisord_and_programs_running(
     make_cluster: Any, tmp_path: Path
 ) -> None:

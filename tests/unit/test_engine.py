@@ -206,6 +206,16 @@ class TestOperation:
         assert SetInstanceState("b", I.STOPPED) in actions
         assert states_entered(actions)[0] == S.ELECTION
 
+    def test_dead_master_named_by_stale_reports_is_replaced(self) -> None:
+        fsm = Fsm("c", state=S.ELECTION, master="a")
+        instances = [inst("c"), inst("b"), inst("a", I.STOPPED, nick="a")]
+        instances = with_reports(instances, S.ELECTION, "a")
+        instances[2] = replace(instances[2], report=PeerReport(S.OPERATION, "a", frozenset()))
+        view = make_view(instances, synchro_options=frozenset({O.TIMEOUT}))
+        actions = fsm.evaluate(view)
+        assert fsm.state == S.ELECTION and fsm.master == "b"
+        assert S.DISTRIBUTION not in states_entered(actions)
+
     def test_auto_fence_isolates_failed_instance(self) -> None:
         fsm = Fsm("a", state=S.OPERATION, master="a")
         instances = with_reports([inst("a"), inst("b", I.FAILED)], S.OPERATION, "a")

@@ -1,0 +1,235 @@
+"""Keeping the local context in sync with the peers: bus messages out and in, handshakes.
+
+Main thread only. The bus thread and the peer workers hand their results over through the
+inbox; `PeerSync.handle` applies them to the context and the membership.
+"""
+
+from __future__ import annotations
+
+import time
+import xmlrpc.client
+from collections.abc import Callable
+
+from . import messages
+from .bus import Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from .config import Config
+from .context import Context
+from .log import PluginLogger
+from .mainloop import Inbox
+from .membership import HandshakeData, Membership, PeerTick
+from .model import InstanceStates, LocalProcessInfo
+from .network import network_from_payload
+from .peers import PeerCallers, PeerReply
+from .status import ForcedState
+
+DROP_LOG_PERIOD = 60.0  # at most one warning per sender per minute (behaviour.md §2)
+
+
+def peer_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}/RPC2"
+
+
+def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy], object]:
+    """The handshake calls of behaviour.md §3, run on the peer's worker thread."""
+
+    def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
+        rpc = proxy.supvisors
+        network = network_from_payload(rpc.get_network_info(peer))
+        seen = rpc.get_instance_info(local)
+        if not isinstance(seen, list) or len(seen) != 1:
+            raise ValueError(f"get_instance_info({local}) returned {seen!r}")
+        strategies = rpc.get_strategies()
+        [modes] = rpc.get_instance_state_modes(peer)
+        processes = rpc.get_all_local_process_info()
+        return HandshakeData(
+            seen_state=InstanceStates[seen[0]["statename"]],
+            strategies=tuple(sorted(dict(strategies).items())),
+            state_modes=messages.state_modes_from_payload(modes),
+            processes=tuple(messages.local_info_from_payload(item) for item in processes),
+            network=network,
+        )
+
+    return job
+
+
+class PeerSync:
+    """Owns the bus and the peer workers of one supervisord run."""
+
+    def __init__(
+        self,
+        config: Config,
+        context: Context,
+        membership: Membership,
+        logger: PluginLogger,
+        on_lost_peer: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.context = context
+        self.membership = membership
+        self.logger = logger
+        self.on_lost_peer = on_lost_peer
+        self.bus: Bus | None = None
+        self.callers: PeerCallers | None = None
+        self.handshakes: dict[int, str] = {}  # token -> peer
+        self._last_drop_log: dict[str, float] = {}
+
+    # ----- lifecycle
+    def start(self, inbox: Inbox) -> None:
+        local = self.config.local
+        peers = [item for item in self.config.instances if item.identifier != local.identifier]
+        self.callers = PeerCallers(inbox.put)
+        for item in peers:
+            self.callers.add(item.identifier, peer_url(item.host, item.http_port))
+        endpoints = [PeerEndpoint(item.identifier, item.host, item.internal_port) for item in peers]
+        self.bus = Bus(local.internal_port, endpoints, inbox.queue, inbox.wakeup)
+        self.bus.start()
+
+    def stop(self) -> None:
+        if self.bus is not None:
+            self.bus.stop()
+            self.bus = None
+        if self.callers is not None:
+            stuck = self.callers.stop(timeout=2.0)
+            if stuck:
+                self.logger.warn(f"calls still in progress to {', '.join(stuck)} at stop")
+            self.callers = None
+
+    # ----- outgoing
+    def publish(self, message: messages.Message) -> None:
+        if self.bus is not None:
+            self.bus.publish(message)
+
+    def publish_tick(self, now: float, wall: float) -> None:
+        local = self.config.local
+        self.publish(
+            messages.TickMessage(
+                identifier=local.identifier,
+                now_monotonic=now,
+                nick_identifier=local.nick,
+                sequence_counter=self.membership.counter,
+                when=wall,
+                when_monotonic=now,
+                http_port=local.http_port,
+                internal_port=local.internal_port,
+                stereotypes=self.config.stereotypes,
+            )
+        )
+
+    def publish_process(self, info: LocalProcessInfo, added: bool = False) -> None:
+        kind = messages.ProcessAddedMessage if added else messages.ProcessMessage
+        self.publish(kind(self.config.local.identifier, info.now_monotonic, info))
+
+    def publish_removed(self, group: str, name: str) -> None:
+        identifier = self.config.local.identifier
+        self.publish(messages.ProcessRemovedMessage(identifier, time.monotonic(), group, name))
+
+    def publish_state(self, state_modes: messages.StateModes) -> None:
+        identifier = self.config.local.identifier
+        self.publish(messages.StateMessage(identifier, time.monotonic(), state_modes))
+
+    def submit(self, identifier: str, what: str, job: Callable[..., object]) -> int:
+        return self.callers.submit(identifier, what, job) if self.callers else 0
+
+    def disconnect(self, identifier: str) -> None:
+        if self.bus is not None:
+            self.bus.disconnect(identifier)
+
+    # ----- incoming
+    def handle(self, item: object) -> bool:
+        """Apply one inbox item; True when the FSM should be evaluated again."""
+        if isinstance(item, Inbound):
+            return self._on_message(item.message)
+        if isinstance(item, PeerReply):
+            return self._on_reply(item)
+        if isinstance(item, Dropped):
+            self._log_drop(item.sender, item.reason)
+        elif isinstance(item, BusFailure):
+            self.logger.critical(
+                f"bus failure: {item.reason}; this instance stays out of the cluster"
+            )
+        return False
+
+    def _on_message(self, message: messages.Message) -> bool:
+        now = time.monotonic()
+        sender = message.identifier
+        record = self.context.instances.get(sender)
+        if record is None or sender == self.context.local_identifier:
+            self._log_drop(sender, f"message {message.topic} from unknown sender {sender!r}")
+            return False
+        if record.state == InstanceStates.ISOLATED:
+            return False
+        if isinstance(message, messages.TickMessage):
+            tick = PeerTick(
+                sender,
+                message.sequence_counter,
+                message.when,
+                message.when_monotonic,
+                message.stereotypes,
+            )
+            if self.membership.on_peer_tick(tick, now, time.time()):
+                self._start_handshake(sender)
+                return True
+            return False
+        if record.state not in (
+            InstanceStates.CHECKING,
+            InstanceStates.CHECKED,
+            InstanceStates.RUNNING,
+        ):
+            return False
+        return self._apply(message, now)
+
+    def _apply(self, message: messages.Message, now: float) -> bool:
+        sender = message.identifier
+        if isinstance(message, messages.ProcessMessage | messages.ProcessAddedMessage):
+            self.context.update_process(sender, message.info, now)
+            return True
+        if isinstance(message, messages.ProcessRemovedMessage):
+            self.context.remove_process(sender, message.group, message.name, now)
+            return True
+        if isinstance(message, messages.ProcessForcedMessage):
+            forced = ForcedState(message.state, message.reason, message.target, now)
+            self.context.force_state(message.group, message.name, forced)
+            return True
+        if isinstance(message, messages.StateMessage):
+            self.context.instances[sender].state_modes = message.state_modes
+            return True
+        return False
+
+    def _start_handshake(self, peer: str) -> None:
+        # a restarted peer's monotonic clock restarts too: forget what it told us before
+        self.context.forget_instance(peer, time.monotonic())
+        token = self.submit(peer, "handshake", handshake_job(peer, self.context.local_identifier))
+        self.handshakes[token] = peer
+
+    def _on_reply(self, reply: PeerReply) -> bool:
+        peer = self.handshakes.pop(reply.token, None)
+        if peer is None:
+            if not reply.ok:
+                self.logger.warn(f"call {reply.what} on {reply.identifier} failed: {_why(reply)}")
+            return False
+        if not reply.ok or not isinstance(reply.value, HandshakeData):
+            self.logger.warn(f"handshake with {peer} failed: {_why(reply)}; retried at next tick")
+            if reply.error and "no answer" in reply.error:
+                return self.membership.on_call_failed(peer)
+            self.membership.on_handshake_failed(peer)
+            return True
+        reason = self.membership.on_handshake(peer, reply.value, time.monotonic())
+        if reason:
+            self.logger.warn(f"{peer} ISOLATED: {reason}")
+            self.disconnect(peer)
+            self.context.forget_instance(peer, time.monotonic())
+        else:
+            self.logger.info(f"{peer} CHECKED")
+        return True
+
+    def _log_drop(self, sender: str, reason: str) -> None:
+        now = time.monotonic()
+        if now - self._last_drop_log.get(sender, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
+            self._last_drop_log[sender] = now
+            self.logger.warn(f"bus message dropped: {reason}")
+
+
+def _why(reply: PeerReply) -> str:
+    if reply.fault is not None:
+        return reply.fault.faultString
+    return reply.error or f"unexpected answer {reply.value!r}"

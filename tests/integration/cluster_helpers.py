@@ -1,0 +1,65 @@
+"""Helpers shared by the multi-instance integration tests."""
+
+from __future__ import annotations
+
+import xmlrpc.client
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tests.harness import Cluster, add_scenario2
+from tests.integration.scenario2_layout import RULES_FILE, write_scenario2_etc
+
+FAST = {"tick_period": 0.2, "inactivity_ticks": 3}
+
+
+def safe_state(instance: Any) -> dict[str, Any] | None:
+    """get_supvisors_state(), or None while the instance does not answer."""
+    try:
+        return instance.supvisors.get_supvisors_state()
+    except (OSError, xmlrpc.client.Error):
+        return None
+
+
+def wait_operation(
+    cluster: Cluster, nicks: Iterable[str], timeout: float = 20, not_master: str = ""
+) -> str:
+    """Wait until every named instance is in OPERATION with one common Master; return it.
+
+    `not_master` excludes a Master that is known to be gone.
+    """
+    nicks = list(nicks)
+
+    def agreed() -> str | None:
+        states = [safe_state(cluster[nick]) for nick in nicks]
+        if any(s is None or s["fsm_statename"] != "OPERATION" for s in states):
+            return None
+        masters = {s["master_identifier"] for s in states if s}
+        if len(masters) != 1 or not_master in masters:
+            return None
+        return masters.pop()
+
+    return cluster.wait_until(agreed, timeout=timeout, message=f"{nicks} never agreed in OPERATION")
+
+
+def start_scenario2(
+    cluster: Cluster,
+    tmp_path: Path,
+    options: dict[str, Any] | None = None,
+    items: int = 3,
+    nicks: Iterable[str] | None = None,
+) -> list[str]:
+    """Add and start the six Scenario 2 instances (or the named subset); return the nicks."""
+    etc = write_scenario2_etc(tmp_path / "etc", items=items)
+    supvisors_options = {"rules_files": str(RULES_FILE), **FAST, **(options or {})}
+    add_scenario2(cluster, etc_dir=etc, supvisors_options=supvisors_options)
+    started = list(nicks) if nicks is not None else [instance.nick for instance in cluster]
+    cluster.start(started)
+    return started
+
+
+def process_state_on(instance: Any, namespec: str) -> str | None:
+    try:
+        return instance.supvisors.get_process_info(namespec)[0]["statename"]
+    except (OSError, xmlrpc.client.Error):
+        return None
