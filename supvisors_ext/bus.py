@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from supvisors_ext.messages import MAX_FRAME_BYTES, Message, MessageError, decode, encode
 
@@ -280,23 +281,34 @@ class _Worker:
             return
         sub = self._socket(zmq.SUB)
         _set_tcp_options(sub)
-        # frames somewhat over the decode limit still give a Dropped; absurd ones cut the link
+        # frames somewhat over the decode limit still give a Dropped; absurd ones cut the link,
+        # which _relink restores
         sub.setsockopt(zmq.MAXMSGSIZE, 2 * MAX_FRAME_BYTES)
         sub.setsockopt(zmq.SUBSCRIBE, b"")
+        # zmq never reconnects a link it cut on a protocol error (such an oversized frame)
+        monitor: zmq.Socket[bytes] = sub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._sockets.append(monitor)
         for peer in self._peers:
             self._connect(sub, peer.identifier, peer.address)
-        self._serve(pair, pub, sub)
+        self._serve(pair, pub, sub, monitor)
 
     def _serve(
-        self, pair: zmq.Socket[bytes], pub: zmq.Socket[bytes], sub: zmq.Socket[bytes]
+        self,
+        pair: zmq.Socket[bytes],
+        pub: zmq.Socket[bytes],
+        sub: zmq.Socket[bytes],
+        monitor: zmq.Socket[bytes],
     ) -> None:
         poller = zmq.Poller()
         poller.register(pair, zmq.POLLIN)
         poller.register(sub, zmq.POLLIN)
+        poller.register(monitor, zmq.POLLIN)
         while not self._stop_event.is_set():
             ready = dict(poller.poll(_POLL_MS))
             if sub in ready:
                 self._drain_inbound(sub)
+            if monitor in ready:
+                self._relink(sub, monitor)
             if pair in ready and not self._drain_control(pair, pub, sub):
                 return
 
@@ -340,6 +352,20 @@ class _Worker:
             elif command == _STOP:
                 return False
         return True
+
+    def _relink(self, sub: zmq.Socket[bytes], monitor: zmq.Socket[bytes]) -> None:
+        """Connect again to every peer whose link was cut: a fresh connect is harmless when zmq
+        would have reconnected anyway (peer restart), and vital when it would not."""
+        while True:
+            try:
+                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            address = bytes(event["endpoint"]).decode(errors="replace")
+            for identifier, connected in list(self._connected.items()):
+                if connected == address:
+                    self._disconnect(sub, identifier)
+                    self._connect(sub, identifier, address)
 
     def _connect(self, sub: zmq.Socket[bytes], identifier: str, address: str) -> None:
         if self._connected.get(identifier) == address:

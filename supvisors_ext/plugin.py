@@ -17,6 +17,7 @@ from . import messages
 from .conffiles import program_origins, read_config_files
 from .config import Config
 from .context import Context
+from .driver import Driver
 from .engine import (
     AbortJobs,
     Action,
@@ -39,6 +40,8 @@ from .network import local_network_info
 from .rules import Rules
 from .supervisor_adapter import SupervisorAdapter
 from .sync import PeerSync
+
+RUNNING = InstanceStates.RUNNING
 
 
 def strategies_payload(config: Config) -> dict[str, object]:
@@ -74,11 +77,20 @@ class SupvisorsPlugin:
         strategies = tuple(sorted(strategies_payload(config).items()))
         self.membership = Membership(self.context, config.inactivity_ticks, strategies)
         self.sync = PeerSync(config, self.context, self.membership, logger, self._peer_lost)
+        self.driver = Driver(
+            self.context,
+            self.adapter,
+            self.sync,
+            logger,
+            config.tick_period,
+            lambda: self.fsm.master,
+        )
         self.started_at = time.monotonic()
         self.user_sync = False
         self.user_master = ""
-        self.distribution_done = False
-        self.global_stop_done = False
+        # set when the FSM asked for them; the driver says when they are over
+        self.distribution_started = False
+        self.global_stop_started = False
         self.published_state: messages.StateModes | None = None
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
@@ -158,6 +170,7 @@ class SupvisorsPlugin:
         info = self.adapter.local_info(event.process, now)
         self.context.update_process(self.context.local_identifier, info, now)
         self.sync.publish_process(info)
+        self.driver.step()
 
     def on_group_added(self, event: Any) -> None:
         now = time.monotonic()
@@ -189,15 +202,20 @@ class SupvisorsPlugin:
                 changed = self.sync.handle(item) or changed
         if changed:
             self.log_new_rules_warnings()
+            self.driver.step()
             self.evaluate()
 
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
+        if self.sync.failure:
+            return  # without a bus this instance cannot take part: it stays OFF (behaviour.md §1)
         now, wall = time.monotonic(), time.time()
         for identifier in self.membership.on_local_tick(now, wall):
             self.logger.warn(
                 f"{identifier} FAILED: no tick for {self.config.inactivity_ticks} ticks"
             )
+        self.driver.step()
+        self.refresh_grants()
         self.evaluate()
         self.sync.publish_tick(now, wall)
         # re-published every tick so a message lost to a late subscriber heals at once
@@ -205,6 +223,19 @@ class SupvisorsPlugin:
 
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
+
+    def refresh_grants(self) -> None:
+        """Master: release the start grants that were used or whose requester vanished."""
+        if self.fsm.master != self.context.local_identifier:
+            self.driver.grants.clear()
+            return
+        starting = {
+            identifier: getattr(record.state_modes, "starting_applications", ())
+            for identifier, record in self.context.instances.items()
+        }
+        starting[self.context.local_identifier] = self.driver.jobs.starting_applications()
+        alive = {record.identifier for record in self.context.instances_in(RUNNING)}
+        self.driver.grants.refresh(starting, alive, time.monotonic())
 
     # ----- state machine
     def request_state(self, target: SupvisorsStates) -> bool:
@@ -249,13 +280,13 @@ class SupvisorsPlugin:
             degraded_mode=self.fsm.degraded,
             discovery_mode=False,
             master_identifier=self.fsm.master,
-            starting_jobs=bool(self.starting_jobs()),
-            stopping_jobs=bool(self.stopping_jobs()),
+            starting_jobs=bool(self.driver.jobs.start_jobs),
+            stopping_jobs=bool(self.driver.jobs.stop_jobs),
             instance_states=tuple(
                 (identifier, record.state) for identifier, record in self.context.instances.items()
             ),
             rules_error=self.rules_error,
-            starting_applications=(),
+            starting_applications=self.driver.jobs.starting_applications(),
         )
 
     def cluster_view(self) -> ClusterView:
@@ -297,10 +328,10 @@ class SupvisorsPlugin:
             started_at=self.started_at,
             user_sync=self.user_sync,
             user_master=self.user_master,
-            jobs_in_progress=False,
+            jobs_in_progress=bool(self.starting_jobs() or self.stopping_jobs()),
             conflicts=bool(self.context.conflicts()),
-            distribution_done=self.distribution_done,
-            global_stop_done=self.global_stop_done,
+            distribution_done=self.distribution_started and self.driver.distribution_done(),
+            global_stop_done=self.global_stop_started and self.driver.global_stop_done(),
         )
 
     def apply(self, action: Action) -> None:
@@ -320,12 +351,14 @@ class SupvisorsPlugin:
             if action.state == SupvisorsStates.OFF:
                 self.started_at = time.monotonic()
         elif isinstance(action, StartDistribution):
-            # the automatic start of applications comes with application control
-            self.distribution_done = True
+            self.distribution_started = True
+            self.driver.start_distribution()
         elif isinstance(action, AbortJobs):
-            self.distribution_done = False
+            self.distribution_started = self.global_stop_started = False
+            self.driver.abort()
         elif isinstance(action, StartGlobalStop):
-            self.global_stop_done = True
+            self.global_stop_started = True
+            self.driver.start_global_stop()
         elif isinstance(action, ExitSupervisord):
             self.adapter.exit_supervisord(restart=action.restart)
             self.logger.warn(
@@ -334,7 +367,19 @@ class SupvisorsPlugin:
 
     # ----- queries used by the RPC layer
     def starting_jobs(self) -> list[str]:
-        return []
+        """Instances with start jobs in progress (this one from its driver, peers as published)."""
+        return self._with_jobs("starting_jobs", bool(self.driver.jobs.start_jobs))
 
     def stopping_jobs(self) -> list[str]:
-        return []
+        return self._with_jobs("stopping_jobs", bool(self.driver.jobs.stop_jobs))
+
+    def _with_jobs(self, key: str, local: bool) -> list[str]:
+        result = []
+        for identifier, record in sorted(self.context.instances.items()):
+            if identifier == self.context.local_identifier:
+                busy = local
+            else:
+                busy = record.state == RUNNING and bool(getattr(record.state_modes, key, False))
+            if busy:
+                result.append(identifier)
+        return result

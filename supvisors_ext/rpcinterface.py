@@ -21,6 +21,8 @@ from .log import make_plugin_logger
 from .plugin import SupvisorsPlugin
 from .rpc_base import NamespaceBase
 from .rpc_cluster import ClusterMethods
+from .rpc_control import ControlMethods
+from .rpc_processes import ProcessMethods
 from .rpc_status import StatusMethods
 from .rules import Rules, RulesFileError, find_rules_files, load_rules
 
@@ -40,7 +42,7 @@ SupvisorsNamespace = type(
     (NamespaceBase,),
     {
         "__doc__": "The `supvisors` namespace: thin checks over the plugin's context.",
-        **_own_members(StatusMethods, ClusterMethods),
+        **_own_members(StatusMethods, ClusterMethods, ControlMethods, ProcessMethods),
     },
 )
 

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from supervisor import events
+from supervisor.rpcinterface import SupervisorNamespaceRPCInterface
 from supervisor.states import ProcessStates as SupervisorProcessStates
 from supervisor.states import SupervisorStates
+from supervisor.xmlrpc import RPCError
 
 from .conffiles import ProgramOrigin
 from .log import PluginLogger
-from .model import LocalProcessInfo, ProcessStates
+from .model import LocalProcessInfo, ProcessStates, split_namespec
 
 STOPPED_LIKE = frozenset(
     {SupervisorProcessStates.STOPPED, SupervisorProcessStates.EXITED, SupervisorProcessStates.FATAL}
@@ -79,6 +81,39 @@ class SupervisorAdapter:
 
     def socket_map(self) -> Any:
         return self.options.get_socket_map()
+
+    def supervisor_rpc(self) -> Any:
+        """supervisor's own namespace, used in-process for local starts and stops."""
+        return SupervisorNamespaceRPCInterface(self.supervisord)
+
+    def start_process(self, namespec: str, extra_args: str) -> str:
+        """Spawn a local process now, extra args appended for this start; '' or the fault text.
+
+        The command is changed only around the synchronous spawn, then restored.
+        """
+        group, name = split_namespec(namespec)
+        process = self.find(group, name) if name is not None else None
+        if process is None:
+            return f"BAD_NAME: {namespec}"
+        command = process.config.command
+        if extra_args:
+            process.config.command = f"{command} {extra_args}"
+        try:
+            self.supervisor_rpc().startProcess(namespec, False)
+        except RPCError as error:
+            return str(error.text)
+        finally:
+            process.config.command = command
+        self.extra_args[_key(process)] = extra_args
+        return ""
+
+    def stop_process(self, namespec: str) -> str:
+        """Ask supervisord to stop a local process (no wait); '' or the fault text."""
+        try:
+            self.supervisor_rpc().stopProcess(namespec, False)
+        except RPCError as error:
+            return str(error.text)
+        return ""
 
     def exit_supervisord(self, restart: bool) -> None:
         """Make supervisord restart or shut down, as `supervisor.restart()`/`shutdown()` do."""

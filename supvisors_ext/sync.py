@@ -71,6 +71,8 @@ class PeerSync:
         self.bus: Bus | None = None
         self.callers: PeerCallers | None = None
         self.handshakes: dict[int, str] = {}  # token -> peer
+        self.reply_handlers: dict[int, Callable[[PeerReply], None]] = {}  # token -> callback
+        self.failure = ""  # why the bus failed; the instance then stays OFF
         self._last_drop_log: dict[str, float] = {}
 
     # ----- lifecycle
@@ -127,8 +129,32 @@ class PeerSync:
         identifier = self.config.local.identifier
         self.publish(messages.StateMessage(identifier, time.monotonic(), state_modes))
 
-    def submit(self, identifier: str, what: str, job: Callable[..., object]) -> int:
-        return self.callers.submit(identifier, what, job) if self.callers else 0
+    def publish_forced(self, group: str, name: str, forced: ForcedState) -> None:
+        identifier = self.config.local.identifier
+        self.publish(
+            messages.ProcessForcedMessage(
+                identifier,
+                time.monotonic(),
+                group,
+                name,
+                forced.state,
+                forced.reason,
+                forced.target,
+            )
+        )
+
+    def submit(
+        self,
+        identifier: str,
+        what: str,
+        job: Callable[..., object],
+        on_reply: Callable[[PeerReply], None] | None = None,
+    ) -> int:
+        """Queue a call to a peer; `on_reply` gets its outcome on the main thread (0: no peer)."""
+        token = self.callers.submit(identifier, what, job) if self.callers else 0
+        if token and on_reply is not None:
+            self.reply_handlers[token] = on_reply
+        return token
 
     def disconnect(self, identifier: str) -> None:
         if self.bus is not None:
@@ -144,6 +170,7 @@ class PeerSync:
         if isinstance(item, Dropped):
             self._log_drop(item.sender, item.reason)
         elif isinstance(item, BusFailure):
+            self.failure = item.reason
             self.logger.critical(
                 f"bus failure: {item.reason}; this instance stays out of the cluster"
             )
@@ -157,6 +184,7 @@ class PeerSync:
             self._log_drop(sender, f"message {message.topic} from unknown sender {sender!r}")
             return False
         if record.state == InstanceStates.ISOLATED:
+            self._log_drop(sender, f"message {message.topic} from ISOLATED {sender}")
             return False
         if isinstance(message, messages.TickMessage):
             tick = PeerTick(
@@ -170,12 +198,8 @@ class PeerSync:
                 self._start_handshake(sender)
                 return True
             return False
-        if record.state not in (
-            InstanceStates.CHECKING,
-            InstanceStates.CHECKED,
-            InstanceStates.RUNNING,
-        ):
-            return False
+        if not self.membership.accepts(sender):
+            return False  # except TICK, only CHECKED or RUNNING senders count (behaviour.md §2)
         return self._apply(message, now)
 
     def _apply(self, message: messages.Message, now: float) -> bool:
@@ -202,6 +226,13 @@ class PeerSync:
         self.handshakes[token] = peer
 
     def _on_reply(self, reply: PeerReply) -> bool:
+        handler = self.reply_handlers.pop(reply.token, None)
+        if reply.error and "no answer" in reply.error:
+            # a call that takes more than 10 s marks the peer FAILED (behaviour.md §1)
+            self.membership.on_call_failed(reply.identifier)
+        if handler is not None:
+            handler(reply)
+            return True
         peer = self.handshakes.pop(reply.token, None)
         if peer is None:
             if not reply.ok:

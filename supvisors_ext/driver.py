@@ -1,0 +1,312 @@
+"""Carrying out application control on the main thread: admission, jobs, automatic start, global stop.
+
+The pure `Jobs` decide; this module turns their commands into calls: local ones straight into
+supervisord (through the adapter), remote ones through the peer workers, whose replies come back
+through the inbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .admission import GrantBook
+from .context import ApplicationRecord, Context, ProcessRecord
+from .control import Command, Jobs
+from .log import PluginLogger
+from .model import InstanceStates, ProcessStates, StartingStrategies
+from .peers import PeerReply, call
+from .startjob import ForceCommand, StartCommand, StartJob, StopApplicationCommand
+from .status import ForcedState
+from .stopjob import StopCommand, StopJob
+from .supervisor_adapter import SupervisorAdapter
+from .sync import PeerSync
+
+ADMISSION_TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class Ticket:
+    """The Master's answer to an admission request."""
+
+    key: str
+    decided: bool = False
+    reason: str = ""  # '' when granted
+    expires: float = 0.0
+
+
+class Driver:
+    """Application and process control driven by this instance."""
+
+    def __init__(
+        self,
+        context: Context,
+        adapter: SupervisorAdapter,
+        sync: PeerSync,
+        logger: PluginLogger,
+        tick_period: float,
+        master: Callable[[], str],
+    ) -> None:
+        self.context = context
+        self.adapter = adapter
+        self.sync = sync
+        self.logger = logger
+        self.master = master
+        self.jobs = Jobs(context, tick_period)
+        self.grants = GrantBook()
+        # multi-job sequences: groups of applications, the head group being in progress once
+        # `*_begun` is True
+        self.distribution: list[list[str]] = []
+        self.distribution_active = self.distribution_begun = False
+        self.global_stop: list[list[str]] = []
+        self.global_stop_active = self.global_stop_begun = False
+        self._stepping = self._again = False
+        self.last_distribution_size = 0
+
+    @property
+    def local(self) -> str:
+        return self.context.local_identifier
+
+    # ----- admission (behaviour.md §6.4)
+    def admit(self, key: str, already_started: bool) -> Ticket:
+        """Ask the Master for a start grant; a local Master answers at once."""
+        ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
+        master = self.master()
+        if not master:
+            ticket.decided, ticket.reason = True, "no Master to admit the start"
+        elif master == self.local:
+            ticket.decided = True
+            ticket.reason = self.grants.request(key, self.local, time.monotonic(), already_started)
+        else:
+            token = self.sync.submit(
+                master,
+                f"admit_start({key})",
+                call("supvisors.admit_start", key, self.local),
+                lambda reply: self._on_admission(ticket, reply),
+            )
+            if not token:
+                ticket.decided, ticket.reason = True, f"the Master {master} cannot be reached"
+        return ticket
+
+    def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
+        ticket.decided = True
+        if not reply.ok:
+            why = reply.fault.faultString if reply.fault else reply.error
+            ticket.reason = f"the Master did not admit the start: {why}"
+        else:
+            ticket.reason = str(reply.value)
+
+    # ----- planning
+    def start_application(
+        self, application: ApplicationRecord, strategy: StartingStrategies
+    ) -> StartJob:
+        job, commands = self.jobs.start_application(
+            application, strategy, self.local, time.monotonic()
+        )
+        self.execute(commands)
+        return job
+
+    def start_processes(
+        self,
+        application: ApplicationRecord,
+        records: list[ProcessRecord],
+        strategy: StartingStrategies,
+        extra_args: str,
+    ) -> StartJob:
+        job, commands = self.jobs.start_processes(
+            application, records, strategy, self.local, time.monotonic(), extra_args
+        )
+        self.execute(commands)
+        return job
+
+    def stop_processes(
+        self, application: ApplicationRecord, records: list[ProcessRecord], key: str
+    ) -> StopJob:
+        job, commands = self.jobs.stop_processes(application, records, time.monotonic(), key)
+        self.execute(commands)
+        return job
+
+    def stop_application(self, application: ApplicationRecord) -> StopJob:
+        return self.stop_processes(
+            application, list(application.processes.values()), application.name
+        )
+
+    # ----- stepping
+    def step(self) -> None:
+        """Advance every job (on each process event and tick), then the multi-job sequences.
+
+        A local spawn emits supervisor events synchronously, which call `step` again: such a
+        nested call only asks the running one to loop once more.
+        """
+        if self._stepping:
+            self._again = True
+            return
+        self._stepping = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self.execute(self.jobs.step(time.monotonic()))
+                self._advance_distribution()
+                self._advance_global_stop()
+        finally:
+            self._stepping = False
+
+    def abort(self) -> None:
+        self.jobs.abort_all()
+        self.distribution, self.distribution_active = [], False
+        self.global_stop, self.global_stop_active = [], False
+        self.distribution_begun = self.global_stop_begun = False
+
+    # ----- commands
+    def execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            if isinstance(command, StartCommand):
+                self._start(command)
+            elif isinstance(command, StopCommand):
+                self._stop(command)
+            elif isinstance(command, ForceCommand):
+                self.force(command)
+            elif isinstance(command, StopApplicationCommand):
+                application = self.context.applications.get(command.application)
+                if application is not None:
+                    self.logger.warn(f"{command.application}: starting failure, stopping it")
+                    self.stop_application(application)
+
+    def force_fatal(self, record: ProcessRecord, reason: str) -> None:
+        """A spawn error found before spawning: show the process FATAL with the reason."""
+        self.force(ForceCommand(record.group, record.name, ProcessStates.FATAL, reason, self.local))
+
+    def force(self, command: ForceCommand) -> None:
+        forced = ForcedState(command.state, command.reason, command.target, time.monotonic())
+        self.context.force_state(command.group, command.name, forced)
+        self.sync.publish_forced(command.group, command.name, forced)
+        self.logger.warn(
+            f"{command.group}:{command.name} forced {command.state.name}: {command.reason}"
+        )
+
+    def _start(self, command: StartCommand) -> None:
+        if command.identifier == self.local:
+            error = self.adapter.start_process(command.namespec, command.extra_args)
+            if error:
+                self.execute(self.jobs.refused(command.namespec, error))
+            return
+        self.sync.submit(
+            command.identifier,
+            f"start_args({command.namespec})",
+            call("supvisors.start_args", command.namespec, command.extra_args, False),
+            lambda reply: self._on_start_reply(command, reply),
+        )
+
+    def _on_start_reply(self, command: StartCommand, reply: PeerReply) -> None:
+        if not reply.ok:
+            why = reply.fault.faultString if reply.fault else reply.error
+            self.execute(self.jobs.refused(command.namespec, why))
+
+    def _stop(self, command: StopCommand) -> None:
+        if command.identifier == self.local:
+            self.adapter.stop_process(command.namespec)
+            return
+        self.sync.submit(
+            command.identifier,
+            f"stopProcess({command.namespec})",
+            call("supervisor.stopProcess", command.namespec, False),
+            lambda reply: None,  # NOT_RUNNING is fine: the stop job watches the states
+        )
+
+    # ----- automatic start (behaviour.md §7)
+    def start_distribution(self) -> None:
+        """Plan the automatic start: applications to (re)start, grouped by start_sequence."""
+        groups: dict[int, list[str]] = {}
+        for application in self.context.applications.values():
+            rules = application.rules
+            if rules is None or rules.start_sequence <= 0:
+                continue
+            status = application.status()
+            never = all(
+                obs.info.stop == 0 and obs.info.state == ProcessStates.STOPPED
+                for record in application.processes.values()
+                for obs in record.observations.values()
+            )
+            if never or status.major_failure or status.minor_failure:
+                groups.setdefault(rules.start_sequence, []).append(application.name)
+        self.distribution = [sorted(groups[key]) for key in sorted(groups)]
+        self.last_distribution_size = sum(len(group) for group in self.distribution)
+        self.distribution_active, self.distribution_begun = True, False
+        self._advance_distribution()
+
+    def distribution_done(self) -> bool:
+        return not self.distribution_active
+
+    def _advance_distribution(self) -> None:
+        if not self.distribution_active:
+            return
+        while self.distribution:
+            group = self.distribution[0]
+            if any(self.jobs.busy(name) for name in group):
+                return
+            if self.distribution_begun:
+                self.distribution.pop(0)
+                self.distribution_begun = False
+                continue
+            self.distribution_begun = True
+            for name in group:
+                self._auto_start(name)
+        self.distribution_active = False
+
+    def _auto_start(self, name: str) -> None:
+        application = self.context.applications.get(name)
+        if application is None or application.rules is None:
+            return
+        ticket = self.admit(name, self.starting_anywhere(name))
+        if ticket.reason:
+            self.logger.info(f"{name} not started automatically: {ticket.reason}")
+            return
+        self.start_application(application, application.rules.starting_strategy)
+
+    def starting_anywhere(self, name: str) -> bool:
+        """Some instance (this one included) has a start job for the application."""
+        if name in self.jobs.starting_applications():
+            return True
+        return any(
+            name in getattr(record.state_modes, "starting_applications", ())
+            for record in self.context.instances.values()
+            if record.state == InstanceStates.RUNNING
+        )
+
+    # ----- global stop (behaviour.md §9)
+    def start_global_stop(self) -> None:
+        groups: dict[int, list[str]] = {}
+        for application in self.context.applications.values():
+            if any(record.view().running_identifiers for record in application.processes.values()):
+                sequence = application.rules.stop_sequence if application.rules else 0
+                groups.setdefault(sequence, []).append(application.name)
+        self.global_stop = [sorted(groups[key]) for key in sorted(groups, reverse=True)]
+        self.global_stop_active, self.global_stop_begun = True, False
+        self._advance_global_stop()
+
+    def global_stop_done(self) -> bool:
+        return not self.global_stop_active
+
+    def _advance_global_stop(self) -> None:
+        if not self.global_stop_active:
+            return
+        while self.global_stop:
+            group = self.global_stop[0]
+            if any(self.jobs.busy(name) for name in group):
+                return
+            if self.global_stop_begun:
+                self.global_stop.pop(0)
+                self.global_stop_begun = False
+                continue
+            self.global_stop_begun = True
+            for name in group:
+                application = self.context.applications.get(name)
+                if application is not None:
+                    self.stop_application(application)
+        self.global_stop_active = False
+
+    def instance_running(self, identifier: str) -> bool:
+        record = self.context.instances.get(identifier)
+        return record is not None and record.state == InstanceStates.RUNNING
