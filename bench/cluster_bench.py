@@ -41,6 +41,7 @@ import contextlib
 import http.client
 import json
 import math
+import os
 import platform
 import random
 import shutil
@@ -299,6 +300,50 @@ def nick_of(cluster: Cluster, identifier: str) -> str:
     return identifier
 
 
+# ----------------------------------------------------------------------------- machine load
+def foreign_processes(cluster: Cluster) -> list[str]:
+    """supervisord / pytest processes on this machine that are not ours (a concurrent test
+    run or benchmark skews every figure on a 2-core machine)."""
+    ours = {os.getpid()}
+    for instance in cluster:
+        ours.update(proc.pid for proc in instance.processes())
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["pid"] in ours:
+            continue
+        if "supervisor.supervisord" in cmdline or "pytest" in cmdline:
+            found.append(f"{proc.info['pid']}: {cmdline[:120]}")
+    return found
+
+
+def _busy(times: Any) -> tuple[float, float]:
+    """(busy, total) seconds of all cores from psutil.cpu_times()."""
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(
+        getattr(times, field, 0.0)
+        for field in ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    )
+    return total - idle, total
+
+
+@contextlib.contextmanager
+def machine_load(cluster: Cluster, record: dict[str, Any], phase: str) -> Any:
+    """Store in ``record['machine'][phase]`` how busy the whole machine was meanwhile."""
+    foreign = foreign_processes(cluster)
+    busy0, total0 = _busy(psutil.cpu_times())
+    try:
+        yield
+    finally:
+        busy1, total1 = _busy(psutil.cpu_times())
+        foreign += [item for item in foreign_processes(cluster) if item not in foreign]
+        record.setdefault("machine", {})[phase] = {
+            "busy_percent_all_cores": 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9),
+            "loadavg_1min_end": os.getloadavg()[0],
+            "foreign_processes": foreign,
+        }
+
+
 # ----------------------------------------------------------------------------- (a) startup
 def measure_startup(
     cluster: Cluster, clients: dict[str, KeepAliveRpc], nicks: Sequence[str]
@@ -363,8 +408,10 @@ def measure_idle(cluster: Cluster, nicks: Sequence[str], window: float) -> dict[
             "rss_mib": proc.memory_info().rss / 2**20,
             "threads": proc.num_threads(),
         }
+    cluster_share = sum(v["cpu_seconds"] for v in per_instance.values()) / elapsed
     return {
         "window_s": elapsed,
+        "cluster_percent_of_one_core": 100.0 * cluster_share,
         "per_instance": per_instance,
         "cpu_percent": summarize([v["cpu_percent"] for v in per_instance.values()]),
         "rss_mib": summarize([v["rss_mib"] for v in per_instance.values()]),
@@ -372,9 +419,11 @@ def measure_idle(cluster: Cluster, nicks: Sequence[str], window: float) -> dict[
 
 
 # ----------------------------------------------------------------------------- (b) propagation
-def reflects(info: dict[str, Any], starting: bool, identifier: str) -> bool:
+def reflects(info: dict[str, Any], starting: bool, identifier: str, final: bool = False) -> bool:
+    """Does a ``get_process_info`` entry show the change (``final``: its last state)?"""
     if starting:
-        return info["statename"] in ("STARTING", "RUNNING") and identifier in info["identifiers"]
+        states = ("RUNNING",) if final else ("STARTING", "RUNNING")
+        return info["statename"] in states and identifier in info["identifiers"]
     return info["statename"] == "STOPPED" and identifier not in info["identifiers"]
 
 
@@ -385,7 +434,16 @@ def measure_propagation(
     changes: int,
     poll_pause: float,
     rng: random.Random,
+    polled: bool = True,
 ) -> dict[str, Any]:
+    """``changes`` alternate start/stop of the sleeper on ``changer``.
+
+    ``polled``: the 5 peers are polled back-to-back from the request on, which gives the
+    ``observed`` latency (brief's definition). Otherwise (quiet pass) nothing is polled while
+    the change propagates. In both passes, once the change has settled, ``applied`` = each
+    peer's ``last_event_mtime`` minus the changer's own ``last_event_mtime`` for the same
+    (last) event: bus + hand-off + apply time, free of any polling resolution.
+    """
     peers = [nick for nick in nicks if nick != changer]
     identifier = cluster[changer].identifier
     control = KeepAliveRpc(cluster[changer].http_port)
@@ -396,78 +454,101 @@ def measure_propagation(
         # starting point: the sleeper stopped everywhere, as seen by every peer
         if control.call("supervisor.getProcessInfo", SLEEPER)["statename"] != "STOPPED":
             control.call("supervisor.stopProcess", SLEEPER)
-        wait_reflected(pollers, peers, starting=False, identifier=identifier)
+        settled_times(control, pollers, peers, starting=False, identifier=identifier)
         for index in range(changes):
             starting = index % 2 == 0
             time.sleep(rng.uniform(0.05, 0.15))  # desynchronized from the ticks
             method = "supervisor.startProcess" if starting else "supervisor.stopProcess"
             t_request = time.monotonic()
             control.send(method, SLEEPER, False)  # answer read after the polling
-            seen, rounds = poll_until_reflected(pollers, peers, starting, identifier, poll_pause)
+            seen: dict[str, dict[str, Any]] = {}
+            rounds = 0
+            if polled:
+                seen, rounds = poll_until_reflected(
+                    pollers, peers, starting, identifier, poll_pause
+                )
             if control.receive() is not True:
                 raise BenchError(f"{method}({SLEEPER}) on {changer} did not return True")
+            if not polled:
+                time.sleep(0.1)  # let it propagate unobserved
+            origin, applied = settled_times(control, pollers, peers, starting, identifier)
             local = control.call("supvisors.get_local_process_info", SLEEPER)
             t_event = local["start_monotonic" if starting else "stop_monotonic"]
-            first_seen = min(entry["received"] for entry in seen.values())
-            if not t_request - 0.001 <= t_event <= first_seen:
-                anomalies.append(
-                    f"change {index}: event time {t_event:.6f} outside"
-                    f" [request {t_request:.6f}, first seen {first_seen:.6f}]"
-                )
-            sample = {
+            if seen:
+                first_seen = min(entry["received"] for entry in seen.values())
+                if not t_request - 0.001 <= t_event <= first_seen:
+                    anomalies.append(
+                        f"change {index}: event time {t_event:.6f} outside"
+                        f" [request {t_request:.6f}, first seen {first_seen:.6f}]"
+                    )
+            sample: dict[str, Any] = {
                 "index": index,
                 "change": "start" if starting else "stop",
                 "request_to_event_ms": 1000 * (t_event - t_request),
+                "event_to_last_local_event_ms": 1000 * (origin - t_event),
                 "poll_rounds": rounds,
-                "peers": {
+                "applied_ms": {nick: 1000 * (when - origin) for nick, when in applied.items()},
+            }
+            if polled:
+                sample["peers"] = {
                     nick: {
                         "observed_ms": 1000 * (entry["received"] - t_event),
                         "answered_ms": 1000 * (entry["now_monotonic"] - t_event),
-                        "applied_ms": 1000 * (entry["last_event_mtime"] - t_event),
                         "resolution_ms": 1000 * entry["resolution"],
                         "statename": entry["statename"],
                     }
                     for nick, entry in seen.items()
-                },
-            }
-            for nick, values in sample["peers"].items():
-                if values["applied_ms"] < 0:
-                    anomalies.append(f"change {index}: {nick} applied before the event")
+                }
+            for nick, value in sample["applied_ms"].items():
+                if value < 0:
+                    anomalies.append(f"change {index}: {nick} applied before the changer")
             samples.append(sample)
     finally:
         control.close()
         for poller in pollers.values():
             poller.close()
 
-    def series(key: str) -> list[float]:
-        return [p[key] for s in samples for p in s["peers"].values()]
-
-    last_peer = [max(p["observed_ms"] for p in s["peers"].values()) for s in samples]
-    return {
+    applied = [v for s in samples for v in s["applied_ms"].values()]
+    result: dict[str, Any] = {
         "changer": changer,
         "peers": peers,
         "changes": len(samples),
-        "poll_pause_s": poll_pause,
-        "observed_ms": summarize(series("observed_ms")),
-        "answered_ms": summarize(series("answered_ms")),
-        "applied_ms": summarize(series("applied_ms")),
-        "all_peers_observed_ms": summarize(last_peer),
-        "resolution_ms": summarize(series("resolution_ms")),
-        "request_to_event_ms": summarize([s["request_to_event_ms"] for s in samples]),
-        "by_change": {
+        "polled": polled,
+        "applied_ms": summarize(applied),
+        "applied_by_change_ms": {
             kind: summarize(
-                [
-                    p["observed_ms"]
-                    for s in samples
-                    if s["change"] == kind
-                    for p in s["peers"].values()
-                ]
+                [v for s in samples if s["change"] == kind for v in s["applied_ms"].values()]
             )
             for kind in ("start", "stop")
         },
+        "request_to_event_ms": summarize([s["request_to_event_ms"] for s in samples]),
         "anomalies": anomalies,
-        "samples": samples,
     }
+    if polled:
+
+        def series(key: str, kind: str = "") -> list[float]:
+            return [
+                p[key]
+                for s in samples
+                if not kind or s["change"] == kind
+                for p in s["peers"].values()
+            ]
+
+        last_peer = [max(p["observed_ms"] for p in s["peers"].values()) for s in samples]
+        result.update(
+            {
+                "poll_pause_s": poll_pause,
+                "observed_ms": summarize(series("observed_ms")),
+                "answered_ms": summarize(series("answered_ms")),
+                "all_peers_observed_ms": summarize(last_peer),
+                "resolution_ms": summarize(series("resolution_ms")),
+                "observed_by_change_ms": {
+                    kind: summarize(series("observed_ms", kind)) for kind in ("start", "stop")
+                },
+            }
+        )
+    result["samples"] = samples
+    return result
 
 
 def poll_until_reflected(
@@ -495,7 +576,6 @@ def poll_until_reflected(
                 seen[nick] = {
                     "received": received,
                     "now_monotonic": info["now_monotonic"],
-                    "last_event_mtime": info["last_event_mtime"],
                     "resolution": received - previous[nick],
                     "statename": info["statename"],
                 }
@@ -506,18 +586,36 @@ def poll_until_reflected(
     return seen, rounds
 
 
-def wait_reflected(
-    pollers: dict[str, KeepAliveRpc], peers: Sequence[str], starting: bool, identifier: str
-) -> None:
+def settled_times(
+    control: KeepAliveRpc,
+    pollers: dict[str, KeepAliveRpc],
+    peers: Sequence[str],
+    starting: bool,
+    identifier: str,
+) -> tuple[float, dict[str, float]]:
+    """Wait until the changer, then every peer, shows the final state of the change; return
+    the changer's ``last_event_mtime`` and each peer's (all CLOCK_MONOTONIC)."""
     deadline = Deadline(PROPAGATION_TIMEOUT)
-    while not deadline.expired():
-        answers = parallel_calls(pollers, peers, "supvisors.get_process_info", SLEEPER)
-        if len(answers) == len(peers) and all(
-            reflects(result[0], starting, identifier) for _, result in answers.values()
-        ):
-            return
-        time.sleep(0.05)
-    raise BenchError(f"propagation: peers never agreed on the initial state of {SLEEPER}")
+    while True:
+        info = control.call("supvisors.get_process_info", SLEEPER)[0]
+        if reflects(info, starting, identifier, final=True):
+            origin = info["last_event_mtime"]
+            break
+        if deadline.expired():
+            raise BenchError(f"propagation: the changer never settled: {info}")
+        time.sleep(0.005)
+    applied: dict[str, float] = {}
+    while len(applied) < len(peers):
+        pending = [nick for nick in peers if nick not in applied]
+        answers = parallel_calls(pollers, pending, "supvisors.get_process_info", SLEEPER)
+        for nick, (_, result) in answers.items():
+            if reflects(result[0], starting, identifier, final=True):
+                applied[nick] = result[0]["last_event_mtime"]
+        if len(applied) < len(peers):
+            if deadline.expired():
+                raise BenchError(f"propagation: {pending} never settled")
+            time.sleep(0.005)
+    return origin, applied
 
 
 # ----------------------------------------------------------------------------- (c) detection
@@ -608,7 +706,8 @@ def run_config(result: dict[str, Any], args: argparse.Namespace, rng: random.Ran
         clients = {nick: KeepAliveRpc(cluster[nick].http_port, timeout=2.0) for nick in nicks}
         try:
             log(f"[{name}] (a) startup of {len(nicks)} instances")
-            result["startup"] = measure_startup(cluster, clients, nicks)
+            with machine_load(cluster, result, "startup"):
+                result["startup"] = measure_startup(cluster, clients, nicks)
             master, _ = wait_cluster_operation(cluster, clients, nicks, REJOIN_TIMEOUT)
             master_nick = nick_of(cluster, master)
             result["master"] = master_nick
@@ -616,15 +715,23 @@ def run_config(result: dict[str, Any], args: argparse.Namespace, rng: random.Ran
             log(f"[{name}] (d) idle window {args.idle_window:.0f} s")
             for client in clients.values():
                 client.close()  # nothing from the bench during the window
-            result["idle"] = measure_idle(cluster, nicks, args.idle_window)
+            with machine_load(cluster, result, "idle"):
+                result["idle"] = measure_idle(cluster, nicks, args.idle_window)
             changer = args.changer if args.changer in nicks else "console_1"
             log(f"[{name}] (b) propagation: {args.changes} changes of {SLEEPER} on {changer}")
-            result["propagation"] = measure_propagation(
-                cluster, nicks, changer, args.changes, args.poll_pause, rng
-            )
+            with machine_load(cluster, result, "propagation"):
+                result["propagation"] = measure_propagation(
+                    cluster, nicks, changer, args.changes, args.poll_pause, rng
+                )
+            log(f"[{name}] (b) propagation, quiet pass: {args.changes} changes, no polling")
+            with machine_load(cluster, result, "propagation_quiet"):
+                result["propagation_quiet"] = measure_propagation(
+                    cluster, nicks, changer, args.changes, args.poll_pause, rng, polled=False
+                )
             victim = pick_victim(cluster, nicks, master_nick, avoid="")
             log(f"[{name}] (c) detection: SIGKILL {victim} x{args.kills}")
-            result["detection"] = measure_detection(cluster, clients, nicks, victim, args.kills)
+            with machine_load(cluster, result, "detection"):
+                result["detection"] = measure_detection(cluster, clients, nicks, victim, args.kills)
         finally:
             for client in clients.values():
                 client.close()
@@ -650,9 +757,11 @@ def rows() -> list[Row]:
     def startup(key: str, limit: float | None = None) -> Callable[[dict[str, Any]], str]:
         return lambda r: fmt(r["startup"][key], "s", 2) + verdict(r["startup"][key], limit)
 
-    def prop(series: str, stat: str, limit: float | None = None) -> Callable[[dict[str, Any]], str]:
+    def prop(
+        series: str, stat: str, limit: float | None = None, key: str = "propagation"
+    ) -> Callable[[dict[str, Any]], str]:
         def cell(r: dict[str, Any]) -> str:
-            value = r["propagation"][series][stat]
+            value = r[key][series][stat]
             return fmt(value, "ms", 2) + verdict(value, limit)
 
         return cell
@@ -688,6 +797,7 @@ def rows() -> list[Row]:
         return f"{stats['median']:.2f} / {stats['p95']:.2f} ms"
 
     ref = REFERENCE_0_19_1
+    quiet = "propagation_quiet"
     return [
         ("(a) launch -> all 6 answer XML-RPC", startup("launch_to_all_answer_s"), "", ""),
         ("(a) launch -> OPERATION on all 6", startup("launch_to_operation_s"), "", ""),
@@ -713,10 +823,14 @@ def rows() -> list[Row]:
         ),
         ("(b) propagation max (observed)", prop("observed_ms", "max"), "", ""),
         ("(b) last of 5 peers median (observed)", prop("all_peers_observed_ms", "median"), "", ""),
-        ("(b) applied median (peer timestamp)", prop("applied_ms", "median"), "", ""),
-        ("(b) applied p99 (peer timestamp)", prop("applied_ms", "p99"), "", ""),
-        ("(b) applied max (peer timestamp)", prop("applied_ms", "max"), "", ""),
         ("(b) polling resolution median / p95", resolution, "", ""),
+        ("(b) applied median, polled pass", prop("applied_ms", "median"), "", ""),
+        ("(b) applied p99, polled pass", prop("applied_ms", "p99"), "", ""),
+        ("(b) applied max, polled pass", prop("applied_ms", "max"), "", ""),
+        ("(b) applied median, quiet pass", prop("applied_ms", "median", key=quiet), "", ""),
+        ("(b) applied p90, quiet pass", prop("applied_ms", "p90", key=quiet), "", ""),
+        ("(b) applied p99, quiet pass", prop("applied_ms", "p99", key=quiet), "", ""),
+        ("(b) applied max, quiet pass", prop("applied_ms", "max", key=quiet), "", ""),
         ("(c) detection, all survivors med / max", detection, "< 1 s (0.2/3)", "2.5 s"),
         ("(c) detection after last tick, max", detection_bound, "(ticks+2)xT", ""),
         ("(c) restart -> OPERATION med / max", rejoin, "", ""),
@@ -749,6 +863,7 @@ def notes(results: list[dict[str, Any]]) -> str:
     lines = []
     for r in results:
         prop = r.get("propagation")
+        quiet = r.get("propagation_quiet")
         det = r.get("detection")
         parts = [f"[{r['name']}] master {r.get('master', '?')}"]
         if prop:
@@ -757,20 +872,36 @@ def notes(results: list[dict[str, Any]]) -> str:
                 f" polled back-to-back (pause {prop['poll_pause_s'] * 1000:.1f} ms between rounds),"
                 f" resolution median {prop['resolution_ms']['median']:.2f} ms"
             )
-            if prop["anomalies"]:
-                parts.append(f"{len(prop['anomalies'])} timing anomalies (see JSON)")
+        anomalies = sum(len(x["anomalies"]) for x in (prop, quiet) if x)
+        if anomalies:
+            parts.append(f"{anomalies} timing anomalies (see JSON)")
         if det:
             parts.append(
                 f"killed {det['victim']} x{det['repeats']}, survivors polled every"
                 f" {det['poll_interval_s'] * 1000:.0f} ms"
             )
+        machine = r.get("machine", {})
+        if machine:
+            busy = ", ".join(
+                f"{phase} {m['busy_percent_all_cores']:.0f}%" for phase, m in machine.items()
+            )
+            parts.append(f"machine busy (all cores): {busy}")
+            foreign = {item for m in machine.values() for item in m["foreign_processes"]}
+            if foreign:
+                parts.append(
+                    f"WARNING: {len(foreign)} foreign supervisord/pytest processes ran meanwhile"
+                    " (figures skewed; see JSON)"
+                )
         if r.get("startup", {}).get("rules_errors"):
             parts.append(f"RULES ERRORS: {r['startup']['rules_errors']}")
         lines.append("; ".join(parts))
     lines.append(
-        "observed = the bench receives the first reflecting get_process_info answer (includes"
-        " the polling resolution); applied = the peer's last_event_mtime (its CLOCK_MONOTONIC"
-        " when it applied the update). (a) polled every 20 ms."
+        "(b) observed = from the changer's start_monotonic/stop_monotonic to the bench receiving"
+        " the first reflecting get_process_info answer of a peer (5 peers polled back-to-back,"
+        " one keep-alive connection each: includes the polling resolution and the polling"
+        " load); applied = peer's last_event_mtime - changer's last_event_mtime for the same"
+        " last event (bus + hand-off + apply, no polling resolution); quiet pass = same changes"
+        " with nothing polled while they propagate. (a) polled every 20 ms."
     )
     return "\n".join(lines)
 

@@ -64,5 +64,13 @@ class GrantBook:
                 released.append(key)
         return released
 
+    def release(self, key: str, requester: str) -> bool:
+        """The requester's job has ended: its grant is free again."""
+        grant = self.grants.get(key)
+        if grant is None or grant.requester != requester:
+            return False
+        del self.grants[key]
+        return True
+
     def clear(self) -> None:
         self.grants.clear()

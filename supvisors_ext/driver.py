@@ -62,6 +62,8 @@ class Driver:
         self.global_stop: list[list[str]] = []
         self.global_stop_active = self.global_stop_begun = False
         self._stepping = self._again = False
+        # grants this instance holds: key -> (Master, job once planned)
+        self.held: dict[str, tuple[str, StartJob | None]] = {}
         self.last_distribution_size = 0
 
     @property
@@ -78,6 +80,8 @@ class Driver:
         elif master == self.local:
             ticket.decided = True
             ticket.reason = self.grants.request(key, self.local, time.monotonic(), already_started)
+            if not ticket.reason:
+                self.held[key] = (master, None)
         else:
             token = self.sync.submit(
                 master,
@@ -96,6 +100,28 @@ class Driver:
             ticket.reason = f"the Master did not admit the start: {why}"
         else:
             ticket.reason = str(reply.value)
+            if not ticket.reason:
+                self.held[ticket.key] = (reply.identifier, None)
+
+    def _bind_grant(self, key: str, job: StartJob) -> None:
+        if key in self.held:
+            self.held[key] = (self.held[key][0], job)
+
+    def _release_ended_grants(self) -> None:
+        """Give back the grants of ended jobs, so the application may be started again."""
+        for key, (master, job) in list(self.held.items()):
+            if job is None or not job.ended:
+                continue
+            del self.held[key]
+            if master == self.local:
+                self.grants.release(key, self.local)
+            else:
+                self.sync.submit(
+                    master,
+                    f"release_start({key})",
+                    call("supvisors.release_start", key, self.local),
+                    lambda reply: None,  # a lost release expires with the requester or on timeout
+                )
 
     # ----- planning
     def start_application(
@@ -104,7 +130,9 @@ class Driver:
         job, commands = self.jobs.start_application(
             application, strategy, self.local, time.monotonic()
         )
+        self._bind_grant(application.name, job)
         self.execute(commands)
+        self._release_ended_grants()
         return job
 
     def start_processes(
@@ -117,7 +145,10 @@ class Driver:
         job, commands = self.jobs.start_processes(
             application, records, strategy, self.local, time.monotonic(), extra_args
         )
+        key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
+        self._bind_grant(key, job)
         self.execute(commands)
+        self._release_ended_grants()
         return job
 
     def stop_processes(
@@ -148,6 +179,7 @@ class Driver:
             while self._again:
                 self._again = False
                 self.execute(self.jobs.step(time.monotonic()))
+                self._release_ended_grants()
                 self._advance_distribution()
                 self._advance_global_stop()
         finally:
@@ -155,6 +187,7 @@ class Driver:
 
     def abort(self) -> None:
         self.jobs.abort_all()
+        self.held.clear()  # the Master changes or the cluster stops: its book is cleared too
         self.distribution, self.distribution_active = [], False
         self.global_stop, self.global_stop_active = [], False
         self.distribution_begun = self.global_stop_begun = False

@@ -259,7 +259,8 @@ class Fsm:
 
     def _stopping(self, view: ClusterView) -> None:
         if self.master == view.local_identifier:
-            done = view.global_stop_done
+            # the others go to FINAL when they see us leave this state: they must see it first
+            done = view.global_stop_done and not self._followers_behind(view)
         else:
             # the Master left its stopping state (FINAL, lost, or already restarted)
             master_state = self._master_state(view) if self._master_valid(view) else None
@@ -269,6 +270,17 @@ class Fsm:
             self._enter(S.FINAL)
 
     # ----- helpers
+    def _followers_behind(self, view: ClusterView) -> bool:
+        """A RUNNING follower still reports a working state under us: it has not seen ours yet.
+
+        Lost followers stop being RUNNING, so this wait is bounded by the failure detection.
+        """
+        return any(
+            inst.report.fsm_state in WORKING_STATES and inst.report.master_identifier == self.master
+            for inst in _running(view)
+            if inst.identifier != view.local_identifier and inst.report is not None
+        )
+
     def _follow(self, master_state: SupvisorsStates | None) -> None:
         if master_state is not None and master_state in ALLOWED[self.state]:
             if master_state not in (S.OFF, S.SYNCHRONIZATION):

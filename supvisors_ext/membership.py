@@ -94,6 +94,18 @@ class Membership:
             return True
         return False
 
+    def on_peer_restart(self, tick: PeerTick) -> bool:
+        """A watched peer's tick counter went back: it restarted quicker than the inactivity
+        detection, and its previous run (processes, state) is lost. FAILED, so that the FSM
+        processes the loss and its next tick starts a new handshake; True if so."""
+        record = self.context.instances.get(tick.identifier)
+        if record is None or record is self.context.local or record.state not in WATCHED:
+            return False
+        if tick.sequence_counter >= record.tick.remote_sequence_counter:
+            return False
+        record.state = I.FAILED
+        return True
+
     def on_handshake_failed(self, identifier: str) -> None:
         """A handshake call failed: back to STOPPED, retried at the peer's next tick."""
         record = self.context.instances.get(identifier)

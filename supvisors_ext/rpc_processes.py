@@ -188,3 +188,15 @@ class ProcessMethods(ControlMethods):
             record = application.processes.get(name)
             started = started or bool(record and record.view().running_identifiers)
         return plugin.driver.grants.request(key, requester, time.monotonic(), started)
+
+    @rpc_method
+    def release_start(self, key: str, requester: str) -> bool:
+        """Used between peers: the requester's start job has ended, its grant is released.
+
+        @param string key the application name or namespec that was granted
+        @param string requester the identifier of the instance that held the grant
+        @return boolean True if a grant was released
+        """
+        key = string_arg(key, "key")
+        requester = string_arg(requester, "requester")
+        return self.plugin.driver.grants.release(key, requester)

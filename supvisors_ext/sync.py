@@ -194,6 +194,9 @@ class PeerSync:
                 message.when_monotonic,
                 message.stereotypes,
             )
+            if self.membership.on_peer_restart(tick):
+                self.logger.warn(f"{sender} FAILED: it restarted (its tick counter went back)")
+                return True
             if self.membership.on_peer_tick(tick, now, time.time()):
                 self._start_handshake(sender)
                 return True

@@ -286,3 +286,40 @@ class TestStopping:
         instances = with_reports([inst("a"), inst("b", I.STOPPED)], S.SHUTTING_DOWN, "b")
         actions = fsm.evaluate(make_view(instances, synchro_options=frozenset({O.TIMEOUT})))
         assert ExitSupervisord(restart=False) in actions
+
+    def test_master_waits_until_its_followers_stop_too(self) -> None:
+        # the others go FINAL when they see the Master leave its stopping state: it must not
+        # leave before they have seen it (else they stay in OPERATION with a Master gone)
+        fsm = Fsm("a", state=S.RESTARTING, master="a")
+        instances = with_reports([inst("a"), inst("b"), inst("c")], S.OPERATION, "a")
+        view = make_view(instances, global_stop_done=True)
+        assert fsm.evaluate(view) == []
+        b_follows = replace(
+            instances[1], report=replace(instances[1].report, fsm_state=S.RESTARTING)
+        )
+        c_lost = replace(instances[2], state=I.STOPPED)
+        view = replace(view, instances=(instances[0], b_follows, instances[2]))
+        assert fsm.evaluate(view) == []  # c still reports OPERATION under "a"
+        view = replace(view, instances=(instances[0], b_follows, c_lost))
+        actions = fsm.evaluate(view)
+        assert states_entered(actions) == [S.FINAL]
+        assert ExitSupervisord(restart=True) in actions
+
+    def test_master_does_not_wait_for_instances_that_cannot_follow(self) -> None:
+        fsm = Fsm("a", state=S.SHUTTING_DOWN, master="a")
+        syncing = with_reports([inst("b")], S.SYNCHRONIZATION, "")  # a newcomer
+        other_master = with_reports([inst("c")], S.OPERATION, "c")
+        view = make_view([inst("a"), *syncing, *other_master], global_stop_done=True)
+        assert ExitSupervisord(restart=False) in fsm.evaluate(view)
+
+    def test_follower_follows_the_master_then_goes_final(self) -> None:
+        fsm = Fsm("b", state=S.OPERATION, master="a")
+        instances = [inst("b"), inst("a")]
+        view = make_view(with_reports(instances, S.RESTARTING, "a"), local_identifier="b")
+        actions = fsm.evaluate(view)
+        assert states_entered(actions) == [S.RESTARTING]
+        actions = fsm.evaluate(
+            replace(view, instances=tuple(with_reports(instances, S.FINAL, "a")))
+        )
+        assert states_entered(actions) == [S.FINAL]
+        assert ExitSupervisord(restart=True) in actions
