@@ -7,6 +7,7 @@ not yet count in L(i)), so there is no separate bookkeeping to drift.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .context import ApplicationRecord, Context, ProcessRecord
@@ -17,7 +18,9 @@ from .stopjob import StopCommand, StopJob, build_stop_stages
 from .strategy import (
     Candidate,
     assign_hash_application,
+    assign_hash_program,
     choose_instance,
+    choose_node,
     place_single_instance,
     resolve_identifiers,
 )
@@ -44,6 +47,8 @@ class Jobs:
     start_jobs: dict[str, StartJob] = field(default_factory=dict)
     stop_jobs: dict[str, StopJob] = field(default_factory=dict)
     outcomes: dict[str, JobOutcome] = field(default_factory=dict)
+    # program-level '#'/'@' assignments: (application, program) -> process_index -> identifier
+    assignments: dict[tuple[str, str], dict[int, str | None]] = field(default_factory=dict)
 
     # ----- queries
     def starting_applications(self) -> tuple[str, ...]:
@@ -91,12 +96,48 @@ class Jobs:
     def allowed(
         self, written: tuple[str, ...], records: list[ProcessRecord], app: str
     ) -> list[Candidate]:
-        """Instances of a rules list where every given process is configured, in rules order."""
+        """Instances of an application's list where all its processes are configured (rules order).
+
+        An application-level `#` keeps only R[(N-1) mod len(R)] (rules-file.md §3).
+        """
         everyone = self.candidates()
         names = [name for name in written if name not in (HASH, AT)] or ["*"]
         identifiers, _unknown = resolve_identifiers(names, everyone)
         if HASH in written:
             identifiers = assign_hash_application(identifiers, application_rank(app))
+        return self._configured(identifiers, records, everyone)
+
+    def allowed_for_process(self, record: ProcessRecord, app: ApplicationRecord) -> list[Candidate]:
+        """Instances where one process may go; a program-level `#`/`@` pins it to its share."""
+        written = record.rules.identifiers
+        everyone = self.candidates()
+        names = [name for name in written if name not in (HASH, AT)] or ["*"]
+        identifiers, _unknown = resolve_identifiers(names, everyone)
+        if HASH in written or AT in written:
+            assignment = self._program_assignment(record, app, identifiers, AT in written)
+            target = assignment.get(_origin(record)[1])
+            identifiers = [target] if target else []
+        return self._configured(identifiers, [record], everyone)
+
+    def _program_assignment(
+        self, record: ProcessRecord, app: ApplicationRecord, reference: list[str], one_each: bool
+    ) -> dict[int, str | None]:
+        """Computed when first planned, then kept for the instance's life (rules-file.md §3)."""
+        program = _origin(record)[0]
+        key = (app.name, program)
+        if key not in self.assignments:
+            indexes = sorted(
+                _origin(other)[1]
+                for other in app.processes.values()
+                if _origin(other)[0] == program
+            )
+            self.assignments[key] = assign_hash_program(reference, indexes, one_each)
+        return self.assignments[key]
+
+    @staticmethod
+    def _configured(
+        identifiers: list[str], records: list[ProcessRecord], everyone: list[Candidate]
+    ) -> list[Candidate]:
         by_id = {candidate.identifier: candidate for candidate in everyone}
         return [
             by_id[identifier]
@@ -156,7 +197,10 @@ class Jobs:
         staged = [request.record for stage in stages for request in stage]
         distribution = rules.distribution if rules else DistributionRules.ALL_INSTANCES
         if distribution == DistributionRules.ALL_INSTANCES:
-            placer = self._per_process_placer(strategy, local, application.name)
+            placer = self._per_process_placer(strategy, local, application)
+        elif distribution == DistributionRules.SINGLE_NODE:
+            node = self._single_node(application, staged, strategy, local)
+            placer = self._per_process_placer(strategy, local, application, node)
         else:
             target = self._single_target(application, staged, strategy, local)
             for stage in stages:
@@ -172,15 +216,52 @@ class Jobs:
             extra_args=extra_args,
         )
 
-    def _per_process_placer(self, strategy: StartingStrategies, local: str, app: str):  # type: ignore[no-untyped-def]
+    def _per_process_placer(
+        self,
+        strategy: StartingStrategies,
+        local: str,
+        app: ApplicationRecord,
+        node: str | None = None,
+    ) -> Callable[[ProcessRecord], str | None]:
+        """Each process placed when its stage begins; SINGLE_NODE: within the chosen node."""
+
         def place(record: ProcessRecord) -> str | None:
-            allowed = self.allowed(record.rules.identifiers, [record], app)
+            if node == "":
+                return None  # SINGLE_NODE with no node able to take the application
+            allowed = self.allowed_for_process(record, app)
+            if node is not None:
+                allowed = [candidate for candidate in allowed if candidate.node == node]
             load = record.rules.expected_loading
             return choose_instance(strategy, allowed, load, local, self.candidates())
 
         return place
 
-    def _single_target(
+    def _single_node(
+        self,
+        application: ApplicationRecord,
+        staged: list[ProcessRecord],
+        strategy: StartingStrategies,
+        local: str,
+    ) -> str:
+        """SINGLE_NODE: the node of the instance the strategy picks with the application load."""
+        rules = application.rules
+        written = rules.identifiers if rules else ("*",)
+        allowed = self.allowed(written, list(application.processes.values()), application.name)
+        running_on = {
+            candidate.node
+            for candidate in allowed
+            for record in application.processes.values()
+            if candidate.identifier in record.view().running_identifiers
+        }
+        if running_on:
+            return sorted(running_on)[0]  # repair where it already runs (behaviour.md §7)
+        nodes: dict[str, list[Candidate]] = {}
+        for candidate in allowed:
+            nodes.setdefault(candidate.node, []).append(candidate)
+        load = sum(record.rules.expected_loading for record in staged)
+        return choose_node(strategy, nodes, load, local, self.candidates()) or ""
+
+    def _single_target(  # SINGLE_INSTANCE
         self,
         application: ApplicationRecord,
         staged: list[ProcessRecord],
@@ -246,3 +327,10 @@ class Jobs:
 def _state_on(record: ProcessRecord, identifier: str) -> object:
     info = record.info_on(identifier)
     return info.state if info is not None else None
+
+
+def _origin(record: ProcessRecord) -> tuple[str, int]:
+    """(program name, process index) of a process, from any instance's record of it."""
+    for observation in record.observations.values():
+        return observation.info.program_name, observation.info.process_index
+    return record.name, 0

@@ -429,6 +429,14 @@ def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
         lambda: identifiers_of(cluster[peer], "manual") == [instance.identifier],
         message=f"{peer} does not see manual running on {reloaded}",
     )
+    # the peer spots a reload by the tick counter going back (behaviour.md §2: +1 per tick
+    # from 0): let the counter grow beyond what the reloaded run reaches before it is heard
+    cluster.wait_until(
+        lambda: (
+            cluster[peer].supvisors.get_instance_info(reloaded)[0]["remote_sequence_counter"] >= 15
+        ),
+        message=f"{peer} did not hear 15 ticks of {reloaded}",
+    )
     pid, sleeper = instance.pid, instance.supervisor.getProcessInfo("sleeper")["pid"]
     assert instance.supervisor.restart() is True
 
