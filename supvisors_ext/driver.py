@@ -1,4 +1,4 @@
-"""Carrying out application control on the main thread: admission, jobs, automatic start, global stop.
+"""Application control on the main thread: admission, jobs, automatic start, global stop.
 
 The pure `Jobs` decide; this module turns their commands into calls: local ones straight into
 supervisord (through the adapter), remote ones through the peer workers, whose replies come back

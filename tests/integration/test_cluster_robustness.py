@@ -446,6 +446,94 @@ def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
 
     cluster.wait_until(back, timeout=15, message=f"{reloaded} did not come back")
     assert instance.pid == pid and instance.is_alive()
+    both = sorted(cluster[n].identifier for n in nicks)
+
+    def rejoined() -> bool:
+        # 'manual' is not autostarted: the peer must forget the previous run, however fast
+        return identifiers_of(cluster[peer], "manual") == [] and all(
+            set(cluster[n].supvisors.get_supvisors_state()["instance_states"].values())
+            == {"RUNNING"}
+            and identifiers_of(cluster[n], "sleeper") == both
+            for n in nicks
+        )
+
+    cluster.wait_until(rejoined, timeout=10, message=f"{reloaded} did not re-join")
+    new_master = wait_operation(cluster, nicks)
+    if reloaded != "server_1":
+        assert new_master == master  # a reloaded Master is lost: a new one may be elected
+    for nick in nicks:
+        assert not plugin_errors(cluster[nick]), nick
+        assert not log_lines(cluster[nick], "did not stop in time"), nick
+
+
+# ----- 4. bus port in use (behaviour.md §1)
+def test_bus_port_in_use_leaves_supervisord_running_and_the_plugin_off(
+    make_cluster: Any,
+) -> None:
+    cluster = make_cluster(supvisors_options=FAST)
+    instance = cluster.add("server_1", programs=[program_section("sleeper")])
+    with socket.create_server(("127.0.0.1", instance.internal_port)):  # listening, no reuse
+        cluster.start()
+        assert instance.supervisor.getState()["statename"] == "RUNNING"
+        cluster.wait_until(
+            lambda: instance.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING",
+            message="sleeper not RUNNING",
+        )
+        port = str(instance.internal_port)
+        cluster.wait_until(
+            lambda: [line for line in log_lines(instance, " CRIT ") if port in line],
+            message=f"no CRIT line naming port {port}",
+        )
+
+        def off() -> bool:
+            return instance.supvisors.get_supvisors_state()["fsm_statename"] == "OFF"
+
+        hold(cluster, off, 1.0, "the plugin left OFF without a bus")
+        assert instance.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING"
+        assert instance.is_alive()
+
+
+# ----- 5. supervisord reload with peers (STYLE.md §2: the plugin is rebuilt in the same process)
+def identifiers_of(instance: Any, namespec: str) -> list[str] | None:
+    try:
+        return sorted(instance.supvisors.get_process_info(namespec)[0]["identifiers"])
+    except (OSError, xmlrpc.client.Error):
+        return None
+
+
+@pytest.mark.parametrize("reloaded", ["server_1", "server_2"])  # the Master, then the other
+def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
+    cluster = make_cluster(supvisors_options=FAST)
+    nicks = ["server_1", "server_2"]
+    manual = program_section("manual", autostart=False)
+    for nick in nicks:
+        cluster.add(nick, programs=[program_section("sleeper"), manual])
+    cluster.start(nicks)
+    master = wait_operation(cluster, nicks)
+    instance = cluster[reloaded]
+    [peer] = [nick for nick in nicks if nick != reloaded]
+    instance.supervisor.startProcess("manual")
+    cluster.wait_until(
+        lambda: identifiers_of(cluster[peer], "manual") == [instance.identifier],
+        message=f"{peer} does not see manual running on {reloaded}",
+    )
+    # the peer spots a reload by the tick counter going back (behaviour.md §2: +1 per tick
+    # from 0): let the counter grow beyond what the reloaded run reaches before it is heard
+    cluster.wait_until(
+        lambda: (
+            cluster[peer].supvisors.get_instance_info(reloaded)[0]["remote_sequence_counter"] >= 15
+        ),
+        message=f"{peer} did not hear 15 ticks of {reloaded}",
+    )
+    pid, sleeper = instance.pid, instance.supervisor.getProcessInfo("sleeper")["pid"]
+    assert instance.supervisor.restart() is True
+
+    def back() -> bool:
+        info = instance.supervisor.getProcessInfo("sleeper")
+        return info["statename"] == "RUNNING" and info["pid"] != sleeper
+
+    cluster.wait_until(back, timeout=15, message=f"{reloaded} did not come back")
+    assert instance.pid == pid and instance.is_alive()
     # 'manual' is not autostarted: the peer must forget the previous run, however fast it was
     cluster.wait_until(
         lambda: identifiers_of(cluster[peer], "manual") == [],

@@ -23,20 +23,29 @@ RULES = """<?xml version="1.0" encoding="UTF-8"?>
   </application>
   <application name="ballast">
     <programs>
-      <program name="weight"><identifiers>inst_b</identifiers><expected_loading>50</expected_loading></program>
+      <program name="weight">
+        <identifiers>inst_b</identifiers>
+        <expected_loading>50</expected_loading>
+      </program>
     </programs>
   </application>
   <application name="together">
     <distribution>SINGLE_INSTANCE</distribution>
     <identifiers>inst_c,inst_b</identifiers>
     <programs>
-      <program pattern="^t"><start_sequence>1</start_sequence><expected_loading>5</expected_loading></program>
+      <program pattern="^t">
+        <start_sequence>1</start_sequence>
+        <expected_loading>5</expected_loading>
+      </program>
     </programs>
   </application>
   <application name="onenode">
     <distribution>SINGLE_NODE</distribution>
     <programs>
-      <program pattern="^n"><start_sequence>1</start_sequence><expected_loading>5</expected_loading></program>
+      <program pattern="^n">
+        <start_sequence>1</start_sequence>
+        <expected_loading>5</expected_loading>
+      </program>
     </programs>
   </application>
   <application pattern="^item_">
@@ -48,7 +57,10 @@ RULES = """<?xml version="1.0" encoding="UTF-8"?>
   </application>
   <application name="hashed">
     <programs>
-      <program pattern="^h_"><identifiers>#,inst_c,inst_a</identifiers><start_sequence>1</start_sequence></program>
+      <program pattern="^h_">
+        <identifiers>#,inst_c,inst_a</identifiers>
+        <start_sequence>1</start_sequence>
+      </program>
     </programs>
   </application>
 </root>
