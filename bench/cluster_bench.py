@@ -20,11 +20,12 @@ plugin (tests.harness.Cluster, temporary directory, dynamic ports) and measures:
     ``supvisors.get_local_process_info``) to the moment each of the 5 peers'
     ``supvisors.get_process_info`` reflects it. Peers are polled in a tight loop, one
     keep-alive HTTP connection per peer, the 5 requests of a round sent before any answer is
-    read. Three figures per peer and change (all on this machine's CLOCK_MONOTONIC):
-    ``observed`` = the bench receives the first reflecting answer (conservative, includes
-    the polling resolution), ``answered`` = the ``now_monotonic`` of that answer (the
-    peer's clock when it built it), ``applied`` = its ``last_event_mtime`` (the peer's
-    clock when it applied the update; independent of the polling resolution);
+    read. Figures (all on this machine's CLOCK_MONOTONIC, shared by every process):
+    ``observed`` = the bench receives a peer's first reflecting answer (conservative: it
+    includes the polling resolution and the polling load); ``applied`` = once the change
+    has settled, the peer's ``last_event_mtime`` minus the changer's own for the same last
+    event (bus + hand-off + apply, no polling resolution), measured in this polled pass and
+    in a quiet pass where nothing is polled while a change propagates;
 (c) failure detection: SIGKILL of a non-Master instance's whole session, time until every
     survivor's ``get_instance_info`` shows it not RUNNING (polled every 10 ms); the instance
     is restarted between repetitions and the cluster waited back in OPERATION.
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import xmlrpc.client
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -327,9 +329,23 @@ def _busy(times: Any) -> tuple[float, float]:
     return total - idle, total
 
 
+def wait_quiet(cluster: Cluster, timeout: float) -> float:
+    """Wait (at most ``timeout`` s) until no foreign supervisord/pytest process runs; return
+    the time waited."""
+    start = time.monotonic()
+    deadline = Deadline(timeout)
+    while not deadline.expired() and foreign_processes(cluster):
+        time.sleep(min(1.0, deadline.remaining()))
+    return time.monotonic() - start
+
+
 @contextlib.contextmanager
-def machine_load(cluster: Cluster, record: dict[str, Any], phase: str) -> Any:
-    """Store in ``record['machine'][phase]`` how busy the whole machine was meanwhile."""
+def machine_load(
+    cluster: Cluster, record: dict[str, Any], phase: str, quiet_timeout: float = 0.0
+) -> Any:
+    """Store in ``record['machine'][phase]`` how busy the whole machine was meanwhile (after
+    waiting up to ``quiet_timeout`` s for foreign test processes to end)."""
+    waited = wait_quiet(cluster, quiet_timeout) if quiet_timeout > 0 else 0.0
     foreign = foreign_processes(cluster)
     busy0, total0 = _busy(psutil.cpu_times())
     try:
@@ -340,6 +356,7 @@ def machine_load(cluster: Cluster, record: dict[str, Any], phase: str) -> Any:
         record.setdefault("machine", {})[phase] = {
             "busy_percent_all_cores": 100.0 * (busy1 - busy0) / max(total1 - total0, 1e-9),
             "loadavg_1min_end": os.getloadavg()[0],
+            "waited_for_quiet_s": waited,
             "foreign_processes": foreign,
         }
 
@@ -619,9 +636,10 @@ def settled_times(
 
 
 # ----------------------------------------------------------------------------- (c) detection
-def pick_victim(cluster: Cluster, nicks: Sequence[str], master: str, avoid: str) -> str:
+def pick_victim(nicks: Sequence[str], master: str) -> str:
+    """A non-Master instance: server_3 in the Scenario 2 layout (Master server_1)."""
     for nick in ("server_3", "server_2", "console_3", "console_2", *nicks):
-        if nick in nicks and nick not in (master, avoid):
+        if nick in nicks and nick != master:
             return nick
     raise BenchError("no non-Master instance to kill")
 
@@ -706,7 +724,7 @@ def run_config(result: dict[str, Any], args: argparse.Namespace, rng: random.Ran
         clients = {nick: KeepAliveRpc(cluster[nick].http_port, timeout=2.0) for nick in nicks}
         try:
             log(f"[{name}] (a) startup of {len(nicks)} instances")
-            with machine_load(cluster, result, "startup"):
+            with machine_load(cluster, result, "startup", args.wait_quiet):
                 result["startup"] = measure_startup(cluster, clients, nicks)
             master, _ = wait_cluster_operation(cluster, clients, nicks, REJOIN_TIMEOUT)
             master_nick = nick_of(cluster, master)
@@ -715,22 +733,22 @@ def run_config(result: dict[str, Any], args: argparse.Namespace, rng: random.Ran
             log(f"[{name}] (d) idle window {args.idle_window:.0f} s")
             for client in clients.values():
                 client.close()  # nothing from the bench during the window
-            with machine_load(cluster, result, "idle"):
+            with machine_load(cluster, result, "idle", args.wait_quiet):
                 result["idle"] = measure_idle(cluster, nicks, args.idle_window)
             changer = args.changer if args.changer in nicks else "console_1"
             log(f"[{name}] (b) propagation: {args.changes} changes of {SLEEPER} on {changer}")
-            with machine_load(cluster, result, "propagation"):
+            with machine_load(cluster, result, "propagation", args.wait_quiet):
                 result["propagation"] = measure_propagation(
                     cluster, nicks, changer, args.changes, args.poll_pause, rng
                 )
             log(f"[{name}] (b) propagation, quiet pass: {args.changes} changes, no polling")
-            with machine_load(cluster, result, "propagation_quiet"):
+            with machine_load(cluster, result, "propagation_quiet", args.wait_quiet):
                 result["propagation_quiet"] = measure_propagation(
                     cluster, nicks, changer, args.changes, args.poll_pause, rng, polled=False
                 )
-            victim = pick_victim(cluster, nicks, master_nick, avoid="")
+            victim = pick_victim(nicks, master_nick)
             log(f"[{name}] (c) detection: SIGKILL {victim} x{args.kills}")
-            with machine_load(cluster, result, "detection"):
+            with machine_load(cluster, result, "detection", args.wait_quiet):
                 result["detection"] = measure_detection(cluster, clients, nicks, victim, args.kills)
         finally:
             for client in clients.values():
@@ -927,9 +945,9 @@ def git_info() -> dict[str, Any]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples, shorter windows")
-    parser.add_argument("--changes", type=int, help="process state changes (default 100; 20)")
+    parser.add_argument("--changes", type=int, help="process state changes (default 100; quick 20)")
     parser.add_argument("--kills", type=int, help="SIGKILL repetitions (default 3; quick 1)")
-    parser.add_argument("--idle-window", type=float, help="idle window in s (default 10; 3)")
+    parser.add_argument("--idle-window", type=float, help="idle window in s (default 10; quick 3)")
     parser.add_argument("--changer", default="console_1", help="instance whose sleeper changes")
     parser.add_argument(
         "--poll-pause", type=float, default=0.0, help="pause between polling rounds in (b), s"
@@ -942,6 +960,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="output JSON path")
     parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        help="before each phase, wait up to this many s for foreign supervisord/pytest"
+        " processes (a concurrent test run) to end",
+    )
     args = parser.parse_args(argv)
     if args.changes is None:
         args.changes = 20 if args.quick else 100
@@ -956,15 +981,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _terminate(signum: int, _frame: object) -> None:
     # once only: a second signal must not interrupt the cleanup started by the first
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
+    # Ctrl-C, kill and hang-up all unwind through the Cluster context managers (even when
+    # started in the background of a non-interactive shell, where SIGINT comes ignored)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
     rng = random.Random(args.seed)
     started = time.time()
     results = []
@@ -978,6 +1005,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (BenchError, AssertionError) as exc:
         error = str(exc)
+        log(f"benchmark failed: {error}")
+    except Exception as exc:  # noqa: BLE001 - report, keep what was measured
+        error = "".join(traceback.format_exception(exc))
         log(f"benchmark failed: {error}")
     report = {
         "meta": {

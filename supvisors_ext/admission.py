@@ -18,6 +18,11 @@ def application_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+def _one_process(key: str) -> bool:
+    """`group:name`; `group:*` (start_process of a whole group) covers every process."""
+    return ":" in key and not key.endswith(":*")
+
+
 @dataclass(slots=True)
 class Grant:
     key: str
@@ -39,7 +44,7 @@ class GrantBook:
         application = application_of(key)
         for grant in self.grants.values():
             if grant.key == key or application_of(grant.key) == application:
-                if ":" in grant.key and ":" in key and grant.key != key:
+                if _one_process(grant.key) and _one_process(key) and grant.key != key:
                     continue  # two different processes of one application may start together
                 return f"{key} is being started by {grant.requester}"
         self.grants[key] = Grant(key, requester, now)

@@ -67,8 +67,9 @@ class Jobs:
                 for request in stage:
                     if request.target != identifier:
                         continue
-                    if request.status == RequestStatus.WAITING or (
-                        request.status == RequestStatus.REQUESTED
+                    # not yet running there (a repair's running processes are already in L(i))
+                    if (
+                        request.status in (RequestStatus.WAITING, RequestStatus.REQUESTED)
                         and _state_on(request.record, identifier) not in LOADING_STATES
                     ):
                         total += request.record.rules.expected_loading
@@ -180,7 +181,23 @@ class Jobs:
     def stop_processes(
         self, application: ApplicationRecord, records: list[ProcessRecord], now: float, key: str
     ) -> tuple[StopJob, list[Command]]:
-        """Plan the stop of processes by stop stages (a whole application: every process)."""
+        """Plan the stop of processes by stop stages (a whole application: every process).
+
+        The same stop already under way is joined (its callers keep waiting on it). Stopping a
+        whole application ends its start jobs: nothing more is started (behaviour.md §6.3).
+        """
+        existing = self.stop_jobs.get(key)
+        if existing is not None:
+            return existing, []
+        if {record.name for record in records} >= set(application.processes):
+            for start_key, start_job in list(self.start_jobs.items()):
+                if start_job.application == application.name:
+                    start_job.ended = True
+                    del self.start_jobs[start_key]
+                    failures = (*start_job.failures, "stopped")
+                    self.outcomes[start_key] = JobOutcome(
+                        start_key, start_job.requests_sent, failures
+                    )
         job = StopJob(application.name, build_stop_stages(records), self.tick_period)
         self.stop_jobs[key] = job
         return job, self._step_stop(key, job, now)

@@ -300,6 +300,8 @@ class Fsm:
         return True
 
     def _master_state(self, view: ClusterView) -> SupvisorsStates | None:
+        if self.master == view.local_identifier:
+            return self.state  # the local instance never receives its own reports
         for inst in view.instances:
             if inst.identifier == self.master and inst.report is not None:
                 return inst.report.fsm_state

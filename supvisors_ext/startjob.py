@@ -15,6 +15,10 @@ from .context import Context, ProcessRecord
 from .model import RUNNING_STATES, InstanceStates, ProcessStates, StartingFailureStrategies
 
 NO_RESOURCE = "No resource available"
+# states ending a request in failure once the process was spawned for it (behaviour.md §6.3)
+FAILED_STATES = frozenset(
+    {ProcessStates.FATAL, ProcessStates.STOPPED, ProcessStates.STOPPING, ProcessStates.UNKNOWN}
+)
 
 
 class RequestStatus(Enum):
@@ -65,7 +69,8 @@ class ProcessRequest:
     requested_at: float = 0.0
     progress_at: float = 0.0  # last STARTING/BACKOFF seen, for the RUNNING deadline
     seen_start: bool = False
-    spawn_mark: int = 0  # supervisor's `start` time before our request
+    # (start, start_monotonic) before our request: `start` alone has a one-second resolution
+    spawn_mark: tuple[int, float] = (0, 0.0)
 
     @property
     def namespec(self) -> str:
@@ -87,6 +92,7 @@ class StartJob:
     stop_after: bool = False
     requests_sent: int = 0
     ended: bool = False
+    resuming: bool = False  # part of the application ran when the job began (a repair)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -138,6 +144,11 @@ class StartJob:
         if self.aborted or self.stage_index + 1 >= len(self.stages):
             self.ended = True
             return [StopApplicationCommand(self.application)] if self.stop_after else []
+        if self.stage_index < 0:
+            application = context.applications.get(self.application)
+            self.resuming = application is not None and any(
+                record.view().running_identifiers for record in application.processes.values()
+            )
         self.stage_index += 1
         commands: list[JobCommand] = []
         for request in self.current():
@@ -149,8 +160,8 @@ class StartJob:
         if record.view().running_identifiers:
             request.status = RequestStatus.SUCCEEDED  # already running: skipped
             return []
-        if request.wait_exit and _exited_ok(record):
-            request.status = RequestStatus.SUCCEEDED  # done in this run (behaviour.md §7)
+        if request.wait_exit and self.resuming and _exited_ok(record):
+            request.status = RequestStatus.SUCCEEDED  # done in the current run (behaviour.md §7)
             return []
         target = self.placer(record)
         if target is None:
@@ -160,7 +171,7 @@ class StartJob:
         request.target = target
         request.status = RequestStatus.REQUESTED
         request.requested_at = request.progress_at = now
-        request.spawn_mark = info.start if info is not None else 0
+        request.spawn_mark = (info.start, info.start_monotonic) if info is not None else (0, 0.0)
         self.requests_sent += 1
         return [StartCommand(target, record.namespec, self.extra_args)]
 
@@ -172,7 +183,9 @@ class StartJob:
         info = observation.info if observation is not None else None
         state = info.state if info is not None else ProcessStates.UNKNOWN
         # a stopped-like state counts only once the process was spawned after our request
-        fresh = info is not None and (info.start != request.spawn_mark or request.seen_start)
+        fresh = info is not None and (
+            (info.start, info.start_monotonic) != request.spawn_mark or request.seen_start
+        )
         if observation is not None and state in (ProcessStates.STARTING, ProcessStates.BACKOFF):
             request.seen_start = True
             request.progress_at = max(request.progress_at, observation.received)
@@ -186,7 +199,7 @@ class StartJob:
                 request.status = RequestStatus.SUCCEEDED
                 return []
             return self._fail(request, f"exited ({info.description if info else ''})", False)
-        if fresh and state in (ProcessStates.FATAL, ProcessStates.STOPPED, ProcessStates.UNKNOWN):
+        if fresh and state in FAILED_STATES:
             return self._fail(request, f"{state.name}", force=False)
         return self._check_deadlines(request, state, now)
 
@@ -222,8 +235,17 @@ class StartJob:
 
 
 def _exited_ok(record: ProcessRecord) -> bool:
-    view = record.view()
-    return view.state == ProcessStates.EXITED and view.expected and not view.running_identifiers
+    """Its latest news is an expected exit; an instance where it never started (a newcomer
+    merely reporting STOPPED) does not undo that exit (behaviour.md §7)."""
+    if record.forced is not None or record.view().running_identifiers:
+        return False
+    started = [
+        obs
+        for obs in record.observations.values()
+        if obs.info.start or obs.info.state != ProcessStates.STOPPED
+    ]
+    latest = max(started, key=lambda obs: obs.received, default=None)
+    return latest is not None and latest.info.state == ProcessStates.EXITED and latest.info.expected
 
 
 def build_stages(

@@ -464,91 +464,55 @@ def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
     for nick in nicks:
         assert not plugin_errors(cluster[nick]), nick
         assert not log_lines(cluster[nick], "did not stop in time"), nick
-
-
-# ----- 4. bus port in use (behaviour.md §1)
-def test_bus_port_in_use_leaves_supervisord_running_and_the_plugin_off(
-    make_cluster: Any,
-) -> None:
-    cluster = make_cluster(supvisors_options=FAST)
-    instance = cluster.add("server_1", programs=[program_section("sleeper")])
-    with socket.create_server(("127.0.0.1", instance.internal_port)):  # listening, no reuse
-        cluster.start()
-        assert instance.supervisor.getState()["statename"] == "RUNNING"
-        cluster.wait_until(
-            lambda: instance.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING",
-            message="sleeper not RUNNING",
-        )
-        port = str(instance.internal_port)
-        cluster.wait_until(
-            lambda: [line for line in log_lines(instance, " CRIT ") if port in line],
-            message=f"no CRIT line naming port {port}",
-        )
-
-        def off() -> bool:
-            return instance.supvisors.get_supvisors_state()["fsm_statename"] == "OFF"
-
-        hold(cluster, off, 1.0, "the plugin left OFF without a bus")
-        assert instance.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING"
-        assert instance.is_alive()
-
-
-# ----- 5. supervisord reload with peers (STYLE.md §2: the plugin is rebuilt in the same process)
-def identifiers_of(instance: Any, namespec: str) -> list[str] | None:
-    try:
-        return sorted(instance.supvisors.get_process_info(namespec)[0]["identifiers"])
-    except (OSError, xmlrpc.client.Error):
-        return None
-
-
-@pytest.mark.parametrize("reloaded", ["server_1", "server_2"])  # the Master, then the other
-def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
-    cluster = make_cluster(supvisors_options=FAST)
-    nicks = ["server_1", "server_2"]
-    manual = program_section("manual", autostart=False)
-    for nick in nicks:
-        cluster.add(nick, programs=[program_section("sleeper"), manual])
-    cluster.start(nicks)
-    master = wait_operation(cluster, nicks)
-    instance = cluster[reloaded]
-    [peer] = [nick for nick in nicks if nick != reloaded]
-    instance.supervisor.startProcess("manual")
-    cluster.wait_until(
-        lambda: identifiers_of(cluster[peer], "manual") == [instance.identifier],
-        message=f"{peer} does not see manual running on {reloaded}",
-    )
-    # the peer spots a reload by the tick counter going back (behaviour.md §2: +1 per tick
-    # from 0): let the counter grow beyond what the reloaded run reaches before it is heard
-    cluster.wait_until(
-        lambda: (
-            cluster[peer].supvisors.get_instance_info(reloaded)[0]["remote_sequence_counter"] >= 15
-        ),
-        message=f"{peer} did not hear 15 ticks of {reloaded}",
-    )
-    pid, sleeper = instance.pid, instance.supervisor.getProcessInfo("sleeper")["pid"]
-    assert instance.supervisor.restart() is True
-
-    def back() -> bool:
-        info = instance.supervisor.getProcessInfo("sleeper")
-        return info["statename"] == "RUNNING" and info["pid"] != sleeper
-
-    cluster.wait_until(back, timeout=15, message=f"{reloaded} did not come back")
-    assert instance.pid == pid and instance.is_alive()
-    # 'manual' is not autostarted: the peer must forget the previous run, however fast it was
-    cluster.wait_until(
-        lambda: identifiers_of(cluster[peer], "manual") == [],
-        timeout=5,
-        message=f"{peer} still sees manual running on the reloaded {reloaded}",
-    )
-    new_master = wait_operation(cluster, nicks)
-    if reloaded != "server_1":
-        assert new_master == master  # a reloaded Master is lost: a new one may be elected
-    for nick in nicks:
-        states = cluster[nick].supvisors.get_supvisors_state()["instance_states"]
-        assert set(states.values()) == {"RUNNING"}, (nick, states)
-        assert identifiers_of(cluster[nick], "sleeper") == sorted(
-            cluster[n].identifier for n in nicks
-        )
-        assert not plugin_errors(cluster[nick]), nick
-        assert not log_lines(cluster[nick], "did not stop in time"), nick
         assert not log_lines(cluster[nick], "still in progress"), nick
+
+
+# ----- 6. auto_fence (behaviour.md §3)
+def test_auto_fence_isolates_a_frozen_instance_for_good(make_cluster: Any) -> None:
+    cluster, nicks, master = start_three(make_cluster, auto_fence=True)
+    assert master == cluster["server_1"].identifier
+    others = ["server_1", "server_2"]
+    cluster.suspend("server_3")
+    wait_instance_state(cluster, others, "server_3", "ISOLATED", timeout=5)
+    cluster.resume("server_3")
+    # ISOLATED is final until the observer restarts: server_3's ticks are no longer heard
+    cluster.wait_until(
+        lambda: cluster["server_3"].supervisor.getState()["statename"] == "RUNNING",
+        message="server_3 does not answer after SIGCONT",
+    )
+
+    def still_isolated() -> bool:
+        return all(instance_state(cluster, nick, "server_3") == "ISOLATED" for nick in others)
+
+    hold(cluster, still_isolated, 2.0, "server_3 was let back in")
+    assert wait_operation(cluster, others) == master
+    for nick in others:
+        info = cluster[nick].supvisors.get_instance_info("server_3")[0]
+        assert info["statename"] == "ISOLATED"
+        [sleeper] = cluster[nick].supvisors.get_process_info("sleeper")
+        assert cluster["server_3"].identifier not in sleeper["identifiers"]
+        assert cluster[nick].supvisors.get_supvisors_state()["degraded_mode"]  # STRICT lost
+    assert cluster["server_3"].is_alive()
+
+
+# ----- 7. strategies differ (behaviour.md §3, configuration.md §2 "same")
+def test_instances_with_different_strategies_isolate_each_other(make_cluster: Any) -> None:
+    cluster = make_cluster(supvisors_options={**FAST, "synchro_timeout": 1})
+    cluster.add("server_1", supvisors_options={"conciliation_strategy": "STOP"})
+    cluster.add("server_2")
+    nicks = ["server_1", "server_2"]
+    cluster.start(nicks)
+    wait_instance_state(cluster, ["server_1"], "server_2", "ISOLATED")
+    wait_instance_state(cluster, ["server_2"], "server_1", "ISOLATED")
+    for nick in nicks:
+        [other] = [n for n in nicks if n != nick]
+        cluster.wait_until(
+            lambda n=nick: (s := safe_state(cluster[n])) and s["fsm_statename"] == "OPERATION",
+            message=f"{nick} alone never reached OPERATION",
+        )
+        state = cluster[nick].supvisors.get_supvisors_state()
+        assert state["master_identifier"] == cluster[nick].identifier  # each one on its own
+        assert state["instance_states"][cluster[other].identifier] == "ISOLATED"
+        # whoever checks first sees the strategies differ; the other may see that first
+        assert log_lines(cluster[nick], f"{cluster[other].identifier} ISOLATED: "), nick
+    assert any(log_lines(cluster[nick], "ISOLATED: its strategies") for nick in nicks)

@@ -224,6 +224,15 @@ class TestOperation:
         )
         assert SetInstanceState("b", I.ISOLATED) in actions
 
+    def test_auto_fence_on_the_master_itself(self) -> None:
+        # the plugin holds no report of the local instance: the Master's state is its own
+        fsm = Fsm("a", state=S.OPERATION, master="a")
+        b_failed = with_reports([inst("b", I.FAILED)], S.OPERATION, "a")
+        view = make_view(
+            [inst("a"), *b_failed], auto_fence=True, synchro_options=frozenset({O.TIMEOUT})
+        )
+        assert SetInstanceState("b", I.ISOLATED) in fsm.evaluate(view)
+
     def test_newcomer_sends_cluster_back_to_election(self) -> None:
         fsm = Fsm("a", state=S.OPERATION, master="a")
         instances = with_reports([inst("a"), inst("b", I.CHECKED)], S.OPERATION, "a")

@@ -1,0 +1,56 @@
+"""Instance states driven by ticks (behaviour.md §3): pure, no clock, no sockets."""
+
+from __future__ import annotations
+
+from supvisors_ext.context import Context
+from supvisors_ext.membership import Membership, PeerTick
+from supvisors_ext.model import InstanceId, InstanceStates
+from supvisors_ext.rules import load_rules
+
+I = InstanceStates  # noqa: E741
+LOCAL = InstanceId("h:1", "a", "h", 1, 2)
+PEER = InstanceId("h:3", "b", "h", 3, 4)
+
+
+def make_membership() -> Membership:
+    context = Context((LOCAL, PEER), LOCAL, load_rules([]))
+    membership = Membership(context, inactivity_ticks=3, strategies=())
+    membership.on_local_tick(10.0, 1000.0)  # the local instance knows itself: CHECKED
+    return membership
+
+
+def tick(counter: int) -> PeerTick:
+    return PeerTick(PEER.identifier, counter, 1000.0 + counter, 10.0 + counter, ())
+
+
+def test_first_tick_starts_a_handshake() -> None:
+    membership = make_membership()
+    assert membership.on_peer_restart(tick(5)) is False  # STOPPED: nothing to lose
+    assert membership.on_peer_tick(tick(5), 11.0, 1001.0) is True
+    assert membership.context.instances[PEER.identifier].state == I.CHECKING
+
+
+def test_tick_counter_going_back_means_a_restart() -> None:
+    # a reload quicker than the inactivity detection (Supvisors' "stealth restart")
+    membership = make_membership()
+    record = membership.context.instances[PEER.identifier]
+    membership.on_peer_tick(tick(40), 11.0, 1001.0)
+    record.state = I.RUNNING
+    assert membership.on_peer_restart(tick(40)) is False  # a repeated tick is no restart
+    assert membership.on_peer_restart(tick(41)) is False
+    assert membership.on_peer_restart(tick(3)) is True
+    assert record.state == I.FAILED
+    assert membership.on_peer_restart(tick(2)) is False  # only once
+    record.state = I.STOPPED  # processed by the FSM: the next tick starts a handshake
+    assert membership.on_peer_tick(tick(4), 12.0, 1002.0) is True
+    assert record.state == I.CHECKING
+
+
+def test_only_checked_or_running_peers_are_listened_to() -> None:
+    # behaviour.md §2: except TICK, messages from a sender not CHECKED or RUNNING are ignored
+    membership = make_membership()
+    record = membership.context.instances[PEER.identifier]
+    for state in I:
+        record.state = state
+        assert membership.accepts(PEER.identifier) is (state in (I.CHECKED, I.RUNNING)), state
+    assert membership.accepts("h:5") is False
