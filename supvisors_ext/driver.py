@@ -8,12 +8,14 @@ through the inbox.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .admission import GrantBook
 from .context import ApplicationRecord, Context, ProcessRecord
 from .control import Command, Jobs
+from .faults import Faults, SupvisorsFaults
 from .log import PluginLogger
 from .model import InstanceStates, ProcessStates, StartingStrategies
 from .peers import PeerReply, call
@@ -24,6 +26,7 @@ from .supervisor_adapter import SupervisorAdapter
 from .sync import PeerSync
 
 ADMISSION_TIMEOUT = 10.0
+SPAWNS_PER_PASS = 4
 
 
 @dataclass(slots=True)
@@ -34,6 +37,12 @@ class Ticket:
     decided: bool = False
     reason: str = ""  # '' when granted
     expires: float = 0.0
+    # the fault a refusal maps to: ALREADY_STARTED when the Master saw a start, else
+    # BAD_SUPVISORS_STATE (no Master, Master unreachable: refused rather than risk two starts)
+    code: int = Faults.ALREADY_STARTED
+
+    def refuse(self, reason: str, code: int) -> None:
+        self.decided, self.reason, self.code = True, reason, code
 
 
 class Driver:
@@ -64,6 +73,9 @@ class Driver:
         self._stepping = self._again = False
         # grants this instance holds: key -> (Master, job once planned)
         self.held: dict[str, tuple[str, StartJob | None]] = {}
+        self.auto_tickets: dict[str, Ticket] = {}  # automatic starts awaiting admission
+        self.local_starts: deque[StartCommand] = deque()
+        self.wakeup: Callable[[], None] = lambda: None  # set once the main-loop pipe exists
         self.last_distribution_size = 0
 
     @property
@@ -76,7 +88,7 @@ class Driver:
         ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
         master = self.master()
         if not master:
-            ticket.decided, ticket.reason = True, "no Master to admit the start"
+            ticket.refuse("no Master to admit the start", SupvisorsFaults.BAD_SUPVISORS_STATE)
         elif master == self.local:
             ticket.decided = True
             ticket.reason = self.grants.request(key, self.local, time.monotonic(), already_started)
@@ -90,7 +102,8 @@ class Driver:
                 lambda reply: self._on_admission(ticket, reply),
             )
             if not token:
-                ticket.decided, ticket.reason = True, f"the Master {master} cannot be reached"
+                unreachable = f"the Master {master} cannot be reached"
+                ticket.refuse(unreachable, SupvisorsFaults.BAD_SUPVISORS_STATE)
         return ticket
 
     def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
@@ -98,6 +111,7 @@ class Driver:
         if not reply.ok:
             why = reply.fault.faultString if reply.fault else reply.error
             ticket.reason = f"the Master did not admit the start: {why}"
+            ticket.code = SupvisorsFaults.BAD_SUPVISORS_STATE
         else:
             ticket.reason = str(reply.value)
             if not ticket.reason:
@@ -187,7 +201,9 @@ class Driver:
 
     def abort(self) -> None:
         self.jobs.abort_all()
+        self.local_starts.clear()
         self.held.clear()  # the Master changes or the cluster stops: its book is cleared too
+        self.auto_tickets.clear()
         self.distribution, self.distribution_active = [], False
         self.global_stop, self.global_stop_active = [], False
         self.distribution_begun = self.global_stop_begun = False
@@ -221,9 +237,10 @@ class Driver:
 
     def _start(self, command: StartCommand) -> None:
         if command.identifier == self.local:
-            error = self.adapter.start_process(command.namespec, command.extra_args)
-            if error:
-                self.execute(self.jobs.refused(command.namespec, error))
+            # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
+            # applications must not starve the heartbeat and get this instance declared FAILED
+            self.local_starts.append(command)
+            self.wakeup()
             return
         self.sync.submit(
             command.identifier,
@@ -232,10 +249,21 @@ class Driver:
             lambda reply: self._on_start_reply(command, reply),
         )
 
+    def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
+        """Main loop: spawn up to `limit` queued local starts; True if some remain."""
+        for _ in range(min(limit, len(self.local_starts))):
+            command = self.local_starts.popleft()
+            error = self.adapter.start_process(command.namespec, command.extra_args)
+            if error:
+                self.execute(self.jobs.refused(command.namespec, error))
+                self.step()  # the next stage or the job's end need not wait for an event
+        return bool(self.local_starts)
+
     def _on_start_reply(self, command: StartCommand, reply: PeerReply) -> None:
         if not reply.ok:
             why = reply.fault.faultString if reply.fault else reply.error
             self.execute(self.jobs.refused(command.namespec, why))
+            self.step()
 
     def _stop(self, command: StopCommand) -> None:
         if command.identifier == self.local:
@@ -275,9 +303,10 @@ class Driver:
     def _advance_distribution(self) -> None:
         if not self.distribution_active:
             return
+        self._use_auto_tickets()
         while self.distribution:
             group = self.distribution[0]
-            if any(self.jobs.busy(name) for name in group):
+            if any(self.jobs.busy(name) or name in self.auto_tickets for name in group):
                 return
             if self.distribution_begun:
                 self.distribution.pop(0)
@@ -292,11 +321,21 @@ class Driver:
         application = self.context.applications.get(name)
         if application is None or application.rules is None:
             return
-        ticket = self.admit(name, self.starting_anywhere(name))
-        if ticket.reason:
-            self.logger.info(f"{name} not started automatically: {ticket.reason}")
-            return
-        self.start_application(application, application.rules.starting_strategy)
+        self.auto_tickets[name] = self.admit(name, self.starting_anywhere(name))
+        self._use_auto_tickets()
+
+    def _use_auto_tickets(self) -> None:
+        """Start the applications whose admission is decided (a remote Master answers late)."""
+        for name, ticket in list(self.auto_tickets.items()):
+            if not ticket.decided and time.monotonic() < ticket.expires:
+                continue
+            del self.auto_tickets[name]
+            application = self.context.applications.get(name)
+            if not ticket.decided or ticket.reason or application is None or not application.rules:
+                why = ticket.reason or "the Master did not answer"
+                self.logger.info(f"{name} not started automatically: {why}")
+                continue
+            self.start_application(application, application.rules.starting_strategy)
 
     def starting_anywhere(self, name: str) -> bool:
         """Some instance (this one included) has a start job for the application."""

@@ -282,9 +282,14 @@ class Fsm:
         )
 
     def _follow(self, master_state: SupvisorsStates | None) -> None:
-        if master_state is not None and master_state in ALLOWED[self.state]:
-            if master_state not in (S.OFF, S.SYNCHRONIZATION):
-                self._enter(master_state)
+        """Take the Master's state; DISTRIBUTION reaches CONCILIATION through OPERATION."""
+        if master_state in (None, self.state, S.OFF, S.SYNCHRONIZATION):
+            return
+        if master_state not in ALLOWED[self.state] and S.OPERATION in ALLOWED[self.state]:
+            if master_state in ALLOWED[S.OPERATION]:
+                self._enter(S.OPERATION)
+        if master_state in ALLOWED[self.state]:
+            self._enter(master_state)
 
     def _synchro_lost(self, view: ClusterView) -> bool:
         """Apply supvisors_failure_strategy when the sync conditions no longer hold."""

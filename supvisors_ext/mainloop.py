@@ -101,12 +101,11 @@ class WakeupDispatcher:
     def handle_read_event(self) -> None:
         self.inbox.drain_pipe()
         items = self.inbox.take_all()
-        if items:
-            # an exception here would go to handle_error, but never let one reach supervisord
-            try:
-                self.on_items(items)
-            except Exception as exc:  # noqa: BLE001 - supervisord must survive any plugin bug
-                self.logger.critical(f"internal error while handling bus/timer items: {exc!r}")
+        # called even with no item: a bare wake-up asks for deferred main-thread work
+        try:
+            self.on_items(items)
+        except Exception as exc:  # noqa: BLE001 - supervisord must survive any plugin bug
+            self.logger.critical(f"internal error while handling bus/timer items: {exc!r}")
 
     def handle_write_event(self) -> None:  # pragma: no cover - never writable
         pass

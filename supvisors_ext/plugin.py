@@ -14,6 +14,7 @@ from typing import Any
 from supervisor import events
 
 from . import messages
+from .bus import BusFailure
 from .conffiles import program_origins, read_config_files
 from .config import Config
 from .context import Context
@@ -120,6 +121,7 @@ class SupvisorsPlugin:
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
         self.sync.start(self.inbox)
+        self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
         self.ticker.start()
         self.logger.info(
@@ -194,16 +196,23 @@ class SupvisorsPlugin:
 
     # ----- items from worker threads
     def on_items(self, items: list[object]) -> None:
+        # a bus failure before anything (the instance then stays OFF), then the heartbeat:
+        # whatever else this pass does, peers must keep hearing us
+        for item in items:
+            if isinstance(item, BusFailure):
+                self.sync.handle(item)
+        if any(isinstance(item, TickDue) for item in items):
+            self.on_tick()
         changed = False
         for item in items:
-            if isinstance(item, TickDue):
-                self.on_tick()
-            else:
+            if not isinstance(item, TickDue | BusFailure):
                 changed = self.sync.handle(item) or changed
         if changed:
             self.log_new_rules_warnings()
             self.driver.step()
             self.evaluate()
+        if self.driver.spawn_local_starts() and self.inbox is not None:
+            self.inbox.wakeup()  # more to spawn: come back at the next loop pass
 
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
@@ -311,9 +320,7 @@ class SupvisorsPlugin:
                     state=record.state,
                     listed=record.identifier in listed,
                     core=bool(core & names),
-                    rules_error=bool(modes.rules_error)
-                    if isinstance(modes, messages.StateModes)
-                    else False,
+                    rules_error=self._has_rules_error(record.identifier, modes),
                     report=report,
                 )
             )
@@ -333,6 +340,12 @@ class SupvisorsPlugin:
             distribution_done=self.distribution_started and self.driver.distribution_done(),
             global_stop_done=self.global_stop_started and self.driver.global_stop_done(),
         )
+
+    def _has_rules_error(self, identifier: str, modes: object) -> bool:
+        """Our own error we know; a peer's comes with its published state & modes."""
+        if identifier == self.context.local_identifier:
+            return bool(self.rules_error)
+        return isinstance(modes, messages.StateModes) and bool(modes.rules_error)
 
     def apply(self, action: Action) -> None:
         if isinstance(action, SetInstanceState):

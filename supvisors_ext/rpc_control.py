@@ -101,8 +101,8 @@ class ControlMethods(NamespaceBase):
                         )
                     return NOT_DONE_YET
                 if ticket.reason:
-                    code = Faults.ALREADY_STARTED if "started" in ticket.reason else 101
-                    raise fault(code, ticket.reason if code == 101 else application.name)
+                    already = ticket.code == Faults.ALREADY_STARTED
+                    raise fault(ticket.code, application.name if already else ticket.reason)
                 job = driver.start_application(application, strategy)
                 if job.ended and job.requests_sent == 0:
                     raise fault(Faults.ABNORMAL_TERMINATION, _failures(application.name, job))

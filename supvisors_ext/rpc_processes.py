@@ -60,7 +60,7 @@ class ProcessMethods(ControlMethods):
                         )
                     return NOT_DONE_YET
                 if ticket is not None and ticket.reason:
-                    raise fault(Faults.ALREADY_STARTED, ticket.reason)
+                    raise fault(ticket.code, ticket.reason)
                 job = driver.start_processes(application, records, strategy, extra_args)
                 if job.ended and job.requests_sent == 0:
                     raise fault(Faults.ABNORMAL_TERMINATION, "; ".join(job.failures) or key)

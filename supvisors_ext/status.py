@@ -66,7 +66,10 @@ def synthesize(observations: Iterable[Observation], forced: ForcedState | None) 
         return ProcessView(state, True, running, "")
     if not observed:
         return ProcessView(ProcessStates.UNKNOWN, False, (), "")
-    latest = max(observed, key=lambda obs: obs.received)
+    # a record of a process never started there (a newcomer's STOPPED) never hides another
+    # instance's record of a real run (behaviour.md §7)
+    lived = [obs for obs in observed if obs.info.start or obs.info.state != ProcessStates.STOPPED]
+    latest = max(lived or observed, key=lambda obs: obs.received)
     return ProcessView(latest.info.state, latest.info.expected, (), latest.info.spawnerr)
 
 

@@ -22,7 +22,8 @@ from .network import network_from_payload
 from .peers import PeerCallers, PeerReply
 from .status import ForcedState
 
-DROP_LOG_PERIOD = 60.0  # at most one warning per sender per minute (behaviour.md §2)
+DROP_LOG_PERIOD = 60.0
+MAX_HELD_BACK = 10_000  # messages kept per CHECKING peer; beyond, the snapshot must do
 
 
 def peer_url(host: str, port: int) -> str:
@@ -71,6 +72,7 @@ class PeerSync:
         self.bus: Bus | None = None
         self.callers: PeerCallers | None = None
         self.handshakes: dict[int, str] = {}  # token -> peer
+        self.held_back: dict[str, list[messages.Message]] = {}  # CHECKING peer -> messages
         self.reply_handlers: dict[int, Callable[[PeerReply], None]] = {}  # token -> callback
         self.failure = ""  # why the bus failed; the instance then stays OFF
         self._last_drop_log: dict[str, float] = {}
@@ -88,7 +90,10 @@ class PeerSync:
 
     def stop(self) -> None:
         if self.bus is not None:
-            self.bus.stop()
+            try:
+                self.bus.stop()
+            except TimeoutError as exc:  # the rest of the cleanup must still happen
+                self.logger.error(f"bus thread did not stop: {exc}")
             self.bus = None
         if self.callers is not None:
             stuck = self.callers.stop(timeout=2.0)
@@ -202,7 +207,13 @@ class PeerSync:
                 return True
             return False
         if not self.membership.accepts(sender):
-            return False  # except TICK, only CHECKED or RUNNING senders count (behaviour.md §2)
+            # except TICK, only CHECKED or RUNNING senders count (behaviour.md §2); what a
+            # CHECKING peer sends is held back and replayed once its handshake snapshot is
+            # loaded (our choice), so an event between snapshot and authorization is not lost
+            held = self.held_back.get(sender)
+            if held is not None and len(held) < MAX_HELD_BACK:
+                held.append(message)
+            return False
         return self._apply(message, now)
 
     def _apply(self, message: messages.Message, now: float) -> bool:
@@ -218,8 +229,10 @@ class PeerSync:
             self.context.force_state(message.group, message.name, forced)
             return True
         if isinstance(message, messages.StateMessage):
-            self.context.instances[sender].state_modes = message.state_modes
-            return True
+            record = self.context.instances[sender]
+            changed = record.state_modes != message.state_modes
+            record.state_modes = message.state_modes
+            return changed  # re-published every tick: evaluate only on a change
         return False
 
     def _start_handshake(self, peer: str) -> None:
@@ -227,6 +240,7 @@ class PeerSync:
         self.context.forget_instance(peer, time.monotonic())
         token = self.submit(peer, "handshake", handshake_job(peer, self.context.local_identifier))
         self.handshakes[token] = peer
+        self.held_back[peer] = []
 
     def _on_reply(self, reply: PeerReply) -> bool:
         handler = self.reply_handlers.pop(reply.token, None)
@@ -241,8 +255,11 @@ class PeerSync:
             if not reply.ok:
                 self.logger.warn(f"call {reply.what} on {reply.identifier} failed: {_why(reply)}")
             return False
+        held = self.held_back.pop(peer, [])
         if not reply.ok or not isinstance(reply.value, HandshakeData):
-            self.logger.warn(f"handshake with {peer} failed: {_why(reply)}; retried at next tick")
+            self._warn_limited(
+                f"handshake:{peer}", f"handshake with {peer} failed: {_why(reply)}; retried"
+            )
             if reply.error and "no answer" in reply.error:
                 return self.membership.on_call_failed(peer)
             self.membership.on_handshake_failed(peer)
@@ -254,13 +271,20 @@ class PeerSync:
             self.context.forget_instance(peer, time.monotonic())
         else:
             self.logger.info(f"{peer} CHECKED")
+            now = time.monotonic()
+            for message in held:  # older than the snapshot: the ordering check drops it
+                self._apply(message, now)
         return True
 
     def _log_drop(self, sender: str, reason: str) -> None:
+        self._warn_limited(sender, f"bus message dropped: {reason}")
+
+    def _warn_limited(self, key: str, text: str) -> None:
+        """At most one warning per key per minute (behaviour.md §2)."""
         now = time.monotonic()
-        if now - self._last_drop_log.get(sender, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
-            self._last_drop_log[sender] = now
-            self.logger.warn(f"bus message dropped: {reason}")
+        if now - self._last_drop_log.get(key, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
+            self._last_drop_log[key] = now
+            self.logger.warn(text)
 
 
 def _why(reply: PeerReply) -> str:

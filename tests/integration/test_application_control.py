@@ -89,15 +89,19 @@ def test_servers_start_automatically_balanced_and_in_order(scenario: Cluster) ->
 def test_local_start_and_stop_from_anywhere(scenario: Cluster) -> None:
     cluster = scenario
     assert cluster["console_3"].supvisors.start_application("LOCAL", "scen2_hci_02") is True
-    assert where(cluster["server_1"], "scen2_hci_02") == {cluster["console_3"].identifier}
-    assert app_info(cluster["server_2"], "scen2_hci_02")["statename"] == "RUNNING"
+    # other instances learn it over the bus: poll, the call returned when console_3 knew
+    console_3 = cluster["console_3"].identifier
+    cluster.wait_until(lambda: where(cluster["server_1"], "scen2_hci_02") == {console_3}, 5)
+    cluster.wait_until(
+        lambda: app_info(cluster["server_2"], "scen2_hci_02")["statename"] == "RUNNING", 5
+    )
     assert_stage_order(cluster["console_3"], "scen2_hci_02")
     # a second start from anywhere is refused (Req 23)
     with pytest.raises(xmlrpc.client.Fault) as info:
         cluster["console_1"].supvisors.start_application("LOCAL", "scen2_hci_02")
     assert info.value.faultCode == 60
     assert cluster["server_1"].supvisors.stop_application("scen2_hci_02") is True
-    assert where(cluster["console_1"], "scen2_hci_02") == set()
+    cluster.wait_until(lambda: where(cluster["console_1"], "scen2_hci_02") == set(), 5)
     assert app_info(cluster["console_1"], "scen2_hci_02")["statename"] == "STOPPED"
     # LOCAL on a server: no console can take it there
     with pytest.raises(xmlrpc.client.Fault) as info:

@@ -332,3 +332,10 @@ class TestStopping:
         )
         assert states_entered(actions) == [S.FINAL]
         assert ExitSupervisord(restart=True) in actions
+
+
+def test_follower_in_distribution_reaches_conciliation_through_operation() -> None:
+    fsm = Fsm("a", state=S.DISTRIBUTION, master="b")
+    instances = with_reports([inst("a"), inst("b")], S.CONCILIATION, "b")
+    actions = fsm.evaluate(make_view(instances))
+    assert states_entered(actions) == [S.OPERATION, S.CONCILIATION]

@@ -85,6 +85,12 @@ class TestSynthesize:
         assert result.state == P.EXITED
         assert result.expected is False
 
+    def test_never_started_record_does_not_hide_a_real_run(self) -> None:
+        exited = Observation("a", replace(info(P.EXITED), start=100), 1.0)
+        newcomer = obs("b", P.STOPPED, 9.0)  # start == 0: never started there
+        result = synthesize([exited, newcomer], None)
+        assert result.state == P.EXITED
+
     def test_forced_state_wins_and_keeps_reason(self) -> None:
         forced = ForcedState(P.FATAL, "No resource available", "", 1.0)
         result = synthesize([obs("a", P.STOPPED)], forced)
