@@ -10,6 +10,7 @@ import pytest
 
 from tests.harness import SERVERS
 from tests.integration.cluster_helpers import (
+    FAST,
     process_state_on,
     safe_state,
     start_scenario2,
@@ -100,3 +101,16 @@ def test_failure_detection_master_loss_and_rejoin(make_cluster: Any, tmp_path: P
     assert wait_operation(cluster, nicks) == new_master  # the running Master is kept
     state = safe_state(cluster["server_1"])
     assert state is not None and state["master_identifier"] == new_master
+
+
+def test_instance_with_rules_error_is_not_elected(make_cluster: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<root><application name='x'></root>")
+    good = tmp_path / "good.xml"
+    good.write_text("<root/>")
+    cluster = make_cluster()
+    for nick, rules in (("server_1", broken), ("server_2", good)):
+        cluster.add(nick, supvisors_options={"rules_files": str(rules), **FAST})
+    cluster.start()
+    # server_1 has the smaller nick, but its rules failed to load
+    assert wait_operation(cluster, ["server_1", "server_2"]) == cluster["server_2"].identifier

@@ -161,7 +161,9 @@ def test_distribution_rules(trio: Cluster) -> None:
     # stopping an application from anywhere stops it wherever it runs
     assert trio["inst_a"].supvisors.stop_application("together") is True
     trio.wait_until(
-        lambda: (t1 := rpc.get_process_info("together:t1")[0])["identifiers"] == []
-        and t1["statename"] == "STOPPED",
+        lambda: (
+            (t1 := rpc.get_process_info("together:t1")[0])["identifiers"] == []
+            and t1["statename"] == "STOPPED"
+        ),
         timeout=5,
     )
