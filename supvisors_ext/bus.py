@@ -30,12 +30,20 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from supvisors_ext.messages import MAX_FRAME_BYTES, Message, MessageError, decode, encode
+from supvisors_ext.messages import (
+    MAX_FRAME_BYTES,
+    Message,
+    MessageError,
+    TickMessage,
+    decode,
+    encode,
+)
 
 THREAD_NAME = "supvisors-ext-bus"
 _PAIR_ADDRESS = "inproc://supvisors-ext-bus"  # inproc names are per context: one context per start
 _HWM = 10_000  # messages queued per socket before dropping
-_POLL_MS = 100  # bound on the time the bus thread takes to notice the stop flag
+# backstop only: stop() also sends a command over the PAIR, which wakes the poll at once
+_POLL_MS = 500
 _BATCH = 500  # messages handled per socket before polling again (no starvation)
 _RECONNECT_IVL_MS = 100
 _RECONNECT_IVL_MAX_MS = 1_000
@@ -313,8 +321,14 @@ class _Worker:
                 return
 
     def _drain_inbound(self, sub: zmq.Socket[bytes]) -> None:
-        """Decode up to a batch of messages into the inbox, then wake the main thread once."""
+        """Decode up to a batch of messages into the inbox, then wake the main thread once.
+
+        A batch of heartbeats only does not wake it: ticks just feed the liveness counters,
+        which the main thread reads at its own next tick, so supervisord's loop is not spun
+        for them (idle CPU); anything else is handed over at once (propagation latency).
+        """
         count = 0
+        urgent = False
         while count < _BATCH:
             try:
                 frames = sub.recv_multipart(zmq.NOBLOCK)
@@ -324,10 +338,11 @@ class _Worker:
             item: Inbound | Dropped
             try:
                 item = Inbound(decode(frames))
+                urgent = urgent or not isinstance(item.message, TickMessage)
             except MessageError as exc:
                 item = Dropped(exc.reason, exc.sender)
             self._inbox.put(item)
-        if count:
+        if urgent:
             self._wake()
 
     def _drain_control(

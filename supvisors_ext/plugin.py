@@ -43,6 +43,7 @@ from .supervisor_adapter import SupervisorAdapter
 from .sync import PeerSync
 
 RUNNING = InstanceStates.RUNNING
+STATE_REFRESH_PERIOD = 5.0  # seconds between unchanged STATE re-publications
 
 
 def strategies_payload(config: Config) -> dict[str, object]:
@@ -87,6 +88,7 @@ class SupvisorsPlugin:
             lambda: self.fsm.master,
         )
         self.started_at = time.monotonic()
+        self.state_refresh_ticks = max(1, round(STATE_REFRESH_PERIOD / config.tick_period))
         self.user_sync = False
         self.user_master = ""
         # set when the FSM asked for them; the driver says when they are over
@@ -227,8 +229,10 @@ class SupvisorsPlugin:
         self.refresh_grants()
         self.evaluate()
         self.sync.publish_tick(now, wall)
-        # re-published every tick so a message lost to a late subscriber heals at once
-        self.sync.publish_state(self.state_modes())
+        # published on change (evaluate); re-published every few seconds so that a message
+        # lost to a late subscriber heals without costing every peer a decode per tick
+        if self.membership.counter % self.state_refresh_ticks == 0:
+            self.sync.publish_state(self.state_modes())
 
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()

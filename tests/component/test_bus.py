@@ -364,9 +364,9 @@ def test_failing_wakeup_ends_the_thread_with_a_failure() -> None:
         sender.start()
         failure = None
         deadline = time.monotonic() + DEADLINE
-        while failure is None:  # the first delivered message calls wakeup, which kills the thread
+        while failure is None:  # the first urgent message calls wakeup, which kills the thread
             assert time.monotonic() < deadline, "no BusFailure"
-            sender.publish(tick("a", 0))
+            sender.publish(ProcessRemovedMessage("a", 1.0, "group", "name"))
             try:
                 item = inbox.get(timeout=0.05)
             except queue.Empty:
@@ -377,3 +377,27 @@ def test_failing_wakeup_ends_the_thread_with_a_failure() -> None:
         bus.stop()
         sender.stop()
     assert not bus_threads()
+
+
+def test_heartbeats_alone_do_not_wake_the_main_thread() -> None:
+    inbox: queue.Queue[object] = queue.Queue()
+    woken = threading.Event()
+    sender_port = free_port()
+    bus = Bus(free_port(), [PeerEndpoint("a", HOST, sender_port)], inbox, woken.set, bind_host=HOST)
+    sender = Bus(sender_port, [], queue.Queue(), lambda: None, bind_host=HOST)
+    try:
+        bus.start()
+        sender.start()
+        deadline = time.monotonic() + DEADLINE
+        while inbox.empty():  # ticks are queued for the next local tick...
+            assert time.monotonic() < deadline, "no tick delivered"
+            sender.publish(tick("a", 0))
+            woken.wait(0.02)  # paces the publishing; must stay unset
+        assert not woken.is_set()
+        while not woken.is_set():  # ...anything else is handed over at once
+            assert time.monotonic() < deadline, "no wake-up"
+            sender.publish(ProcessRemovedMessage("a", 1.0, "group", "name"))
+            woken.wait(0.05)
+    finally:
+        bus.stop()
+        sender.stop()
