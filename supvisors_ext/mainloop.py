@@ -9,6 +9,7 @@ byte to a non-blocking pipe whose read end sits in the socket map, so the loop w
 
 from __future__ import annotations
 
+import heapq
 import os
 import queue
 import threading
@@ -122,33 +123,54 @@ class WakeupDispatcher:
 
 
 class Ticker:
-    """Thread putting a `TickDue` in the inbox every `period` seconds, on a drift-free schedule."""
+    """Thread putting a `TickDue` in the inbox every `period` seconds (drift-free schedule),
+    and waking the main loop at requested instants (`wake_at`).
+
+    supervisord promotes a process to RUNNING only when its loop runs after `startsecs`
+    (`supervisor/process.py` `transition`); an alarm at that instant saves up to a poll period.
+    """
 
     def __init__(self, inbox: Inbox, period: float) -> None:
         self.inbox = inbox
         self.period = period
         self._stop = threading.Event()
+        self._changed = threading.Condition()
+        self._alarms: list[float] = []  # heap of monotonic instants
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="supvisors-ticker")
         self._thread.start()
 
+    def wake_at(self, when: float) -> None:
+        """Any thread: wake the main loop at monotonic time `when`."""
+        with self._changed:
+            heapq.heappush(self._alarms, when)
+            self._changed.notify()
+
     def _run(self) -> None:
         next_tick = time.monotonic()
         while not self._stop.is_set():
-            self.inbox.put(TickDue(time.monotonic()))
-            next_tick += self.period
-            delay = next_tick - time.monotonic()
-            if delay < 0:
-                # the machine was suspended or overloaded: do not burst missed ticks
-                next_tick = time.monotonic()
-                delay = 0
-            self._stop.wait(delay)
+            now = time.monotonic()
+            if now >= next_tick:
+                self.inbox.put(TickDue(now))
+                next_tick += self.period
+                if next_tick < now:
+                    next_tick = now + self.period  # suspended or overloaded: no burst
+            with self._changed:
+                if self._alarms and self._alarms[0] <= now:
+                    while self._alarms and self._alarms[0] <= now:
+                        heapq.heappop(self._alarms)
+                    self.inbox.wakeup()
+                deadline = min([next_tick, *self._alarms[:1]])
+                if not self._stop.is_set():
+                    self._changed.wait(max(0.0, deadline - time.monotonic()))
 
     def stop(self, timeout: float = 2.0) -> bool:
         """Stop and join; True when the thread is gone."""
         self._stop.set()
+        with self._changed:
+            self._changed.notify()
         if self._thread is not None:
             self._thread.join(timeout)
             return not self._thread.is_alive()

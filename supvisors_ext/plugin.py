@@ -36,7 +36,7 @@ from .engine import (
 from .log import PluginLogger
 from .mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from .membership import Membership, lose_processes
-from .model import InstanceStates, SupvisorsStates, SynchronizationOptions
+from .model import InstanceStates, ProcessStates, SupvisorsStates, SynchronizationOptions
 from .network import local_network_info
 from .rules import Rules
 from .supervisor_adapter import SupervisorAdapter
@@ -172,6 +172,9 @@ class SupvisorsPlugin:
         now = time.monotonic()
         self.adapter.note_state_change(event.process, now)
         info = self.adapter.local_info(event.process, now)
+        if info.state == ProcessStates.STARTING and info.startsecs and self.ticker is not None:
+            # supervisord checks `now - laststart > startsecs`: wake it just after
+            self.ticker.wake_at(now + info.startsecs + 0.02)
         self.context.update_process(self.context.local_identifier, info, now)
         self.sync.publish_process(info)
         self.driver.step()

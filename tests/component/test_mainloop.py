@@ -1,0 +1,39 @@
+"""The main-loop hand-off: wake-up pipe, inbox and the ticker's ticks and alarms."""
+
+from __future__ import annotations
+
+import select
+import time
+
+from supvisors_ext.mainloop import Inbox, TickDue, Ticker
+
+
+def readable(inbox: Inbox, timeout: float) -> bool:
+    ready, _, _ = select.select([inbox.read_fd], [], [], timeout)
+    return bool(ready)
+
+
+def test_ticker_ticks_then_wakes_at_the_alarm() -> None:
+    inbox = Inbox()
+    ticker = Ticker(inbox, period=30.0)
+    try:
+        ticker.start()
+        assert readable(inbox, 5.0)  # the first tick comes at once
+        inbox.drain_pipe()
+        assert [type(item) for item in inbox.take_all()] == [TickDue]
+        start = time.monotonic()
+        ticker.wake_at(start + 0.2)
+        assert not readable(inbox, 0.1)
+        assert readable(inbox, 5.0)
+        assert time.monotonic() - start >= 0.2
+        assert inbox.take_all() == []  # an alarm wakes the loop without a tick
+    finally:
+        assert ticker.stop(timeout=2.0)
+        inbox.close()
+
+
+def test_closed_inbox_ignores_late_wakeups() -> None:
+    inbox = Inbox()
+    inbox.close()
+    inbox.wakeup()  # a worker finishing late must not write into a reused fd
+    inbox.close()
