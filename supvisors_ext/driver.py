@@ -83,8 +83,11 @@ class Driver:
         return self.context.local_identifier
 
     # ----- admission (behaviour.md §6.4)
-    def admit(self, key: str, already_started: bool) -> Ticket:
-        """Ask the Master for a start grant; a local Master answers at once."""
+    def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:
+        """Ask the Master for a start grant; a local Master answers at once.
+
+        `repair`: an automatic start that completes a partly running application (§7).
+        """
         ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
         master = self.master()
         if not master:
@@ -98,7 +101,7 @@ class Driver:
             token = self.sync.submit(
                 master,
                 f"admit_start({key})",
-                call("supvisors.admit_start", key, self.local),
+                call("supvisors.admit_start", key, self.local, repair),
                 lambda reply: self._on_admission(ticket, reply),
             )
             if not token:
@@ -321,7 +324,7 @@ class Driver:
         application = self.context.applications.get(name)
         if application is None or application.rules is None:
             return
-        self.auto_tickets[name] = self.admit(name, self.starting_anywhere(name))
+        self.auto_tickets[name] = self.admit(name, self.starting_anywhere(name), repair=True)
         self._use_auto_tickets()
 
     def _use_auto_tickets(self) -> None:

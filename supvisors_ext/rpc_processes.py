@@ -167,11 +167,12 @@ class ProcessMethods(ControlMethods):
         return _deferred(step)
 
     @rpc_method
-    def admit_start(self, key: str, requester: str) -> str:
+    def admit_start(self, key: str, requester: str, repair: bool = False) -> str:
         """Used between peers: the Master grants (returns '') or refuses (returns why) a start.
 
         @param string key an application name or a namespec
         @param string requester the identifier of the instance that will drive the start
+        @param boolean repair an automatic start completing a partly running application
         @return string '' when granted, else the reason of the refusal
         """
         key = string_arg(key, "key")
@@ -182,7 +183,8 @@ class ProcessMethods(ControlMethods):
         group, name = split_namespec(key)
         application = plugin.context.applications.get(group)
         started = plugin.driver.starting_anywhere(group)
-        if application is not None and ":" not in key:
+        repair = self._flag(repair, "repair")
+        if application is not None and ":" not in key and not repair:
             started = started or application.status().state != ApplicationStates.STOPPED
         elif application is not None and name is not None:
             record = application.processes.get(name)

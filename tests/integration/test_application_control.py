@@ -171,3 +171,70 @@ def test_capacity_refuses_the_extra_start(make_cluster: Any, tmp_path: Path) -> 
     assert info.value.faultCode == 40
     assert console.supvisors.get_instance_info("server_1")[0]["loading"] == 84
     assert where(console, third) == set()
+
+
+def pids(instance: Any, group: str) -> dict[str, int]:
+    return {
+        p["name"]: p["pid"] for p in instance.supervisor.getAllProcessInfo() if p["group"] == group
+    }
+
+
+def test_restart_and_process_level_control(scenario: Cluster) -> None:
+    cluster = scenario
+    rpc = cluster["console_1"].supvisors
+    [host] = where(rpc_owner := cluster["console_1"], "scen2_srv_01")
+    server = next(inst for inst in cluster if inst.identifier == host)
+    before = pids(server, "scen2_srv_01")
+    # restart_application: stopped then started again (new pids, stage order kept)
+    assert rpc.restart_application("LESS_LOADED", "scen2_srv_01") is True
+    [new_host] = where(rpc_owner, "scen2_srv_01")
+    new_server = next(inst for inst in cluster if inst.identifier == new_host)
+    after = pids(new_server, "scen2_srv_01")
+    bus = "scen2_internal_data_bus"
+    assert after[bus] and after[bus] != before[bus]
+    assert_stage_order(new_server, "scen2_srv_01")
+    # stop_process / start_process / restart_process on one process
+    namespec = "scen2_srv_01:scen2_data_processing"
+    assert rpc.stop_process(namespec) is True
+    cluster.wait_until(lambda: where(rpc_owner, "scen2_srv_01") == {new_host}, 5)
+    with pytest.raises(xmlrpc.client.Fault) as info:
+        rpc.stop_process(namespec)
+    assert info.value.faultCode == 70  # NOT_RUNNING
+    assert rpc.start_process("CONFIG", namespec) is True
+    with pytest.raises(xmlrpc.client.Fault) as info:
+        rpc.start_process("CONFIG", namespec)
+    assert info.value.faultCode == 60
+    first = new_server.supvisors.get_local_process_info(namespec)["pid"]
+    assert rpc.restart_process("CONFIG", namespec, "--verbose") is True
+    local = new_server.supvisors.get_local_process_info(namespec)
+    assert local["pid"] != first and local["extra_args"] == "--verbose"
+    # start_args: a start on the instance addressed, with extra arguments
+    assert new_server.supvisors.stop_process(namespec) is True
+    assert new_server.supvisors.start_args(namespec, "-x 1") is True
+    assert new_server.supvisors.get_local_process_info(namespec)["extra_args"] == "-x 1"
+    # bad arguments are faults
+    with pytest.raises(xmlrpc.client.Fault) as info:
+        rpc.start_process("FASTEST", namespec)
+    assert info.value.faultCode == 2
+    with pytest.raises(xmlrpc.client.Fault) as info:
+        rpc.start_application("CONFIG", "common_data_bus")
+    assert info.value.faultCode == 102  # NOT_MANAGED
+
+
+def test_restart_sequence_repairs_what_failed(scenario: Cluster) -> None:
+    cluster = scenario
+    rpc = cluster["server_2"].supvisors
+    # nothing failed and everything runs: nothing to queue
+    with pytest.raises(xmlrpc.client.Fault) as info:
+        rpc.restart_sequence()
+    assert info.value.faultCode == 40
+    # a required process stopped by hand is a failure that restart_sequence repairs in place
+    [host] = where(cluster["server_1"], "scen2_srv_02")
+    server = next(inst for inst in cluster if inst.identifier == host)
+    server.supervisor.stopProcess("scen2_srv_02:scen2_data_processing")
+    cluster.wait_until(lambda: app_info(cluster["server_2"], "scen2_srv_02")["major_failure"], 5)
+    assert rpc.restart_sequence() is True
+    cluster.wait_until(
+        lambda: not app_info(cluster["server_1"], "scen2_srv_02")["major_failure"], 10
+    )
+    assert where(cluster["server_1"], "scen2_srv_02") == {host}
