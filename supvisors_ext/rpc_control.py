@@ -22,6 +22,24 @@ POLL_DELAY = 0.05
 WAIT_LIMIT = 600.0  # a caller never waits longer than this, whatever the job does
 
 
+def stop_then_start(
+    stop_steps: Callable[[Callable[[], object]], Callable[[], object]],
+    start_steps: Callable[[], Callable[[], object]],
+) -> object:
+    """One deferred result for a restart: the stop steps, then (once stopped) the start steps.
+
+    `stop_steps(then)` builds the stop's step function, calling `then()` when the stop is over.
+    """
+    stage: dict[str, Callable[[], object]] = {}
+
+    def start_after_stop() -> object:
+        stage["current"] = start_steps()
+        return stage["current"]()
+
+    stage["current"] = stop_steps(start_after_stop)
+    return _deferred(lambda: stage["current"]())
+
+
 def _deferred(step: Callable[[], object]) -> object:
     """Run `step` once now (immediate faults), then let supervisord poll it."""
     result = step()
@@ -165,14 +183,10 @@ class ControlMethods(NamespaceBase):
         wait = self._flag(wait, "wait")
         if not _runs(application):
             return _deferred(self._start_steps(application, chosen, wait, lambda: True))
-        stage: dict[str, Callable[[], object]] = {}
-
-        def start_after_stop() -> object:
-            stage["current"] = self._start_steps(application, chosen, wait, lambda: True)
-            return stage["current"]()
-
-        stage["current"] = self._stop_steps(application, True, start_after_stop)
-        return _deferred(lambda: stage["current"]())
+        return stop_then_start(
+            lambda then: self._stop_steps(application, True, then),
+            lambda: self._start_steps(application, chosen, wait, lambda: True),
+        )
 
     # ----- processes
     @rpc_method

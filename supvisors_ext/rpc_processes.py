@@ -10,7 +10,7 @@ from supervisor.http import NOT_DONE_YET
 from .faults import Faults, SupvisorsFaults, fault
 from .model import ApplicationStates, split_namespec
 from .rpc_base import OPER, OPER_CONC, rpc_method, string_arg
-from .rpc_control import WAIT_LIMIT, ControlMethods, _deferred, _still_waiting
+from .rpc_control import WAIT_LIMIT, ControlMethods, _deferred, _still_waiting, stop_then_start
 
 
 class ProcessMethods(ControlMethods):
@@ -28,16 +28,23 @@ class ProcessMethods(ControlMethods):
         @param boolean wait wait until the processes are RUNNING
         @return boolean True
         """
-        self._check_state(OPER)
-        self._check_rules()
-        chosen = self._strategy(strategy)
-        records = self._processes(namespec)
-        extra_args = string_arg(extra_args, "extra_args")
-        wait = self._flag(wait, "wait")
+        chosen, records, extra_args, wait = self._start_arguments(
+            strategy, namespec, extra_args, wait
+        )
         running = [record.namespec for record in records if record.view().running_identifiers]
         if running:
             raise fault(Faults.ALREADY_STARTED, ", ".join(running))
         return _deferred(self._process_start_steps(records, chosen, extra_args, wait))
+
+    def _start_arguments(
+        self, strategy: Any, namespec: Any, extra_args: Any, wait: Any
+    ) -> tuple[Any, list[Any], str, bool]:
+        """Checks shared by start_process and restart_process, in the spec's order."""
+        self._check_state(OPER)
+        self._check_rules()
+        chosen = self._strategy(strategy)
+        records = self._processes(namespec)
+        return chosen, records, string_arg(extra_args, "extra_args"), self._flag(wait, "wait")
 
     def _process_start_steps(
         self, records: list[Any], strategy: Any, extra_args: str, wait: bool
@@ -121,23 +128,16 @@ class ProcessMethods(ControlMethods):
         @param boolean wait wait until the processes are RUNNING
         @return boolean True
         """
-        self._check_state(OPER)
-        self._check_rules()
-        chosen = self._strategy(strategy)
-        records = self._processes(namespec)
-        extra_args = string_arg(extra_args, "extra_args")
-        wait = self._flag(wait, "wait")
+        chosen, records, extra_args, wait = self._start_arguments(
+            strategy, namespec, extra_args, wait
+        )
         running = [record for record in records if record.view().running_identifiers]
         if not running:
             return _deferred(self._process_start_steps(records, chosen, extra_args, wait))
-        stage: dict[str, Any] = {}
-
-        def start_after_stop() -> object:
-            stage["current"] = self._process_start_steps(records, chosen, extra_args, wait)
-            return stage["current"]()
-
-        stage["current"] = self._process_stop_steps(running, True, start_after_stop)
-        return _deferred(lambda: stage["current"]())
+        return stop_then_start(
+            lambda then: self._process_stop_steps(running, True, then),
+            lambda: self._process_start_steps(records, chosen, extra_args, wait),
+        )
 
     @rpc_method
     def restart_sequence(self, wait: bool = True) -> Any:
