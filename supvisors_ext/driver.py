@@ -213,9 +213,13 @@ class Driver:
 
     # ----- commands
     def execute(self, commands: list[Command]) -> None:
+        remote: dict[str, list[StartCommand]] = {}
         for command in commands:
             if isinstance(command, StartCommand):
-                self._start(command)
+                if command.identifier == self.local:
+                    self._start(command)
+                else:  # one call per target for the whole batch (a stage of 10 items: 1 call)
+                    remote.setdefault(command.identifier, []).append(command)
             elif isinstance(command, StopCommand):
                 self._stop(command)
             elif isinstance(command, ForceCommand):
@@ -225,6 +229,8 @@ class Driver:
                 if application is not None:
                     self.logger.warn(f"{command.application}: starting failure, stopping it")
                     self.stop_application(application)
+        for identifier, starts in remote.items():
+            self._start_remote(identifier, starts)
 
     def force_fatal(self, record: ProcessRecord, reason: str) -> None:
         """A spawn error found before spawning: show the process FATAL with the reason."""
@@ -245,11 +251,20 @@ class Driver:
             self.local_starts.append(command)
             self.wakeup()
             return
+        self._start_remote(command.identifier, [command])
+
+    def _start_remote(self, identifier: str, starts: list[StartCommand]) -> None:
+        """`supvisors.start_args` on a peer for each start, batched in one system.multicall."""
+        calls = [
+            {"methodName": "supvisors.start_args", "params": [c.namespec, c.extra_args, False]}
+            for c in starts
+        ]
+        names = ", ".join(c.namespec for c in starts)
         self.sync.submit(
-            command.identifier,
-            f"start_args({command.namespec})",
-            call("supvisors.start_args", command.namespec, command.extra_args, False),
-            lambda reply: self._on_start_reply(command, reply),
+            identifier,
+            f"start_args({names})",
+            call("system.multicall", calls),
+            lambda reply: self._on_start_replies(starts, reply),
         )
 
     def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
@@ -262,10 +277,20 @@ class Driver:
                 self.step()  # the next stage or the job's end need not wait for an event
         return bool(self.local_starts)
 
-    def _on_start_reply(self, command: StartCommand, reply: PeerReply) -> None:
-        if not reply.ok:
-            why = reply.fault.faultString if reply.fault else reply.error
+    def _on_start_replies(self, starts: list[StartCommand], reply: PeerReply) -> None:
+        """Each start that the peer refused (or the whole call, if it failed) is a failure."""
+        if reply.ok and isinstance(reply.value, list) and len(reply.value) == len(starts):
+            refusals = [
+                (command, str(result.get("faultString", "refused")))
+                for command, result in zip(starts, reply.value, strict=True)
+                if isinstance(result, dict)
+            ]
+        else:
+            why = reply.fault.faultString if reply.fault else reply.error or repr(reply.value)
+            refusals = [(command, why) for command in starts]
+        for command, why in refusals:
             self.execute(self.jobs.refused(command.namespec, why))
+        if refusals:
             self.step()
 
     def _stop(self, command: StopCommand) -> None:
