@@ -267,6 +267,10 @@ class Driver:
             lambda reply: self._on_start_replies(starts, reply),
         )
 
+    def queue_local_start(self, namespec: str, extra_args: str) -> None:
+        """A start requested by a peer (start_args without wait): spawned like our own."""
+        self._start(StartCommand(self.local, namespec, extra_args))
+
     def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
         """Main loop: spawn up to `limit` queued local starts; True if some remain."""
         for _ in range(min(limit, len(self.local_starts))):

@@ -202,7 +202,14 @@ class ControlMethods(NamespaceBase):
         extra_args = string_arg(extra_args, "extra_args")
         wait = self._flag(wait, "wait")
         [record] = self._single_process(namespec)
-        error = self.plugin.adapter.start_process(record.namespec, extra_args)
+        if wait:
+            error = self.plugin.adapter.start_process(record.namespec, extra_args)
+        else:
+            # what peers use: checked now, spawned through the paced local queue so that a
+            # batch of starts never keeps this instance from ticking
+            error = self.plugin.adapter.check_startable(record.namespec)
+            if not error:
+                self.plugin.driver.queue_local_start(record.namespec, extra_args)
         if error:
             code = _code_of(error)
             if code in (Faults.NO_FILE, Faults.NOT_EXECUTABLE):

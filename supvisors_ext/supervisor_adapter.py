@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from supervisor import events
+from supervisor.options import BadCommand, NoPermission, NotExecutable, NotFound
 from supervisor.rpcinterface import SupervisorNamespaceRPCInterface
 from supervisor.states import ProcessStates as SupervisorProcessStates
 from supervisor.states import SupervisorStates
@@ -19,7 +20,7 @@ from supervisor.xmlrpc import RPCError
 
 from .conffiles import ProgramOrigin
 from .log import PluginLogger
-from .model import LocalProcessInfo, ProcessStates, split_namespec
+from .model import RUNNING_STATES, LocalProcessInfo, ProcessStates, split_namespec
 
 STOPPED_LIKE = frozenset(
     {SupervisorProcessStates.STOPPED, SupervisorProcessStates.EXITED, SupervisorProcessStates.FATAL}
@@ -105,6 +106,22 @@ class SupervisorAdapter:
         finally:
             process.config.command = command
         self.extra_args[_key(process)] = extra_args
+        return ""
+
+    def check_startable(self, namespec: str) -> str:
+        """The faults a start would raise before spawning ('' if none), without spawning."""
+        group, name = split_namespec(namespec)
+        process = self.find(group, name) if name is not None else None
+        if process is None:
+            return f"BAD_NAME: {namespec}"
+        if ProcessStates(process.get_state()) in RUNNING_STATES:
+            return f"ALREADY_STARTED: {namespec}"
+        try:
+            process.get_execv_args()
+        except NotFound as why:
+            return f"NO_FILE: {why.args[0]}"
+        except (BadCommand, NotExecutable, NoPermission) as why:
+            return f"NOT_EXECUTABLE: {why.args[0]}"
         return ""
 
     def stop_process(self, namespec: str) -> str:
