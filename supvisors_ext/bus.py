@@ -251,6 +251,7 @@ class _Worker:
         self._bind_port = bind_port
         self._peers = peers
         self._inbox = inbox
+        self._tick_counters: dict[str, int] = {}  # last heartbeat counter per sender
         self._wakeup = wakeup
         self._stop_event = stop_event
         self._sockets: list[zmq.Socket[bytes]] = []
@@ -338,12 +339,21 @@ class _Worker:
             item: Inbound | Dropped
             try:
                 item = Inbound(decode(frames))
-                urgent = urgent or not isinstance(item.message, TickMessage)
+                urgent = self._is_urgent(item.message) or urgent
             except MessageError as exc:
                 item = Dropped(exc.reason, exc.sender)
             self._inbox.put(item)
         if urgent:
             self._wake()
+
+    def _is_urgent(self, message: Message) -> bool:
+        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted)
+        starts a handshake, which must not wait for our next tick."""
+        if not isinstance(message, TickMessage):
+            return True
+        last = self._tick_counters.get(message.identifier)
+        self._tick_counters[message.identifier] = message.sequence_counter
+        return last is None or message.sequence_counter <= last
 
     def _drain_control(
         self, pair: zmq.Socket[bytes], pub: zmq.Socket[bytes], sub: zmq.Socket[bytes]

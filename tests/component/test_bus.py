@@ -379,7 +379,7 @@ def test_failing_wakeup_ends_the_thread_with_a_failure() -> None:
     assert not bus_threads()
 
 
-def test_heartbeats_alone_do_not_wake_the_main_thread() -> None:
+def test_routine_heartbeats_do_not_wake_the_main_thread() -> None:
     inbox: queue.Queue[object] = queue.Queue()
     woken = threading.Event()
     sender_port = free_port()
@@ -389,12 +389,24 @@ def test_heartbeats_alone_do_not_wake_the_main_thread() -> None:
         bus.start()
         sender.start()
         deadline = time.monotonic() + DEADLINE
-        while inbox.empty():  # ticks are queued for the next local tick...
+        while not woken.is_set():  # a sender's first tick starts a handshake: urgent
+            assert time.monotonic() < deadline, "first tick did not wake"
+            sender.publish(tick("a", 1))
+            woken.wait(0.02)
+        woken.clear()
+        while not inbox.empty():
+            inbox.get_nowait()
+        counter = 2
+        while inbox.empty():  # later ticks are queued for the next local tick...
             assert time.monotonic() < deadline, "no tick delivered"
-            sender.publish(tick("a", 0))
+            sender.publish(tick("a", counter))
+            counter += 1
             woken.wait(0.02)  # paces the publishing; must stay unset
         assert not woken.is_set()
-        while not woken.is_set():  # ...anything else is handed over at once
+        sender.publish(tick("a", 0))  # ...but a counter that went back (a restart) is urgent
+        assert woken.wait(DEADLINE)
+        woken.clear()
+        while not woken.is_set():  # anything else is handed over at once
             assert time.monotonic() < deadline, "no wake-up"
             sender.publish(ProcessRemovedMessage("a", 1.0, "group", "name"))
             woken.wait(0.05)
