@@ -178,6 +178,7 @@ class SupvisorsPlugin:
         self.context.update_process(self.context.local_identifier, info, now)
         self.sync.publish_process(info)
         self.driver.step()
+        self.rearm_waiting_calls()
 
     def on_group_added(self, event: Any) -> None:
         now = time.monotonic()
@@ -216,8 +217,16 @@ class SupvisorsPlugin:
             self.log_new_rules_warnings()
             self.driver.step()
             self.evaluate()
+            self.rearm_waiting_calls()
         if self.driver.spawn_local_starts() and self.inbox is not None:
             self.inbox.wakeup()  # more to spawn: come back at the next loop pass
+
+    def rearm_waiting_calls(self) -> None:
+        """One more loop pass soon: supervisord re-polls waiting (deferred) RPC callbacks only
+        when its loop wakes, and after this change nothing else might wake it for up to 1 s
+        (`supervisor/http.py` `deferring_http_channel.writable`)."""
+        if self.inbox is not None:
+            self.inbox.wakeup()
 
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
