@@ -12,27 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.harness import exit_command, group_section, program_section, sleeper_command
+from tests.scenario2_facts import CONSOLE_PROGRAMS, RULES_FILE, SERVER_PROGRAMS
 
-RULES_FILE = (
-    Path(__file__).resolve().parents[2] / "examples" / "scenario2" / "etc" / "supvisors_rules.xml"
-)
-
-SERVER_PROGRAMS = (
-    "scen2_internal_data_bus",
-    "scen2_check_internal_data_bus",
-    "scen2_config_manager",
-    "scen2_data_processing",
-    "scen2_sensor_acquisition",
-    "scen2_check_common_data_bus",
-    "scen2_common_bus_interface",
-)
-CONSOLE_PROGRAMS = (
-    "scen2_internal_data_bus",
-    "scen2_check_internal_data_bus",
-    "scen2_chart_view",
-    "scen2_sensor_control",
-    "scen2_sensor_view",
-)
+__all__ = ["CONSOLE_PROGRAMS", "RULES_FILE", "SERVER_PROGRAMS", "write_scenario2_etc"]
 
 
 def default_command(program: str) -> str:

@@ -12,26 +12,9 @@ import pytest
 
 from tests.harness import Cluster, exit_command, program_section
 from tests.integration.scenario2_layout import RULES_FILE, write_scenario2_etc
+from tests.scenario2_facts import HCI_TABLE, SRV_TABLE
 
 pytestmark = pytest.mark.integration
-
-# scenario2-requirements.md §1, resolved rules: (start, required, wait_exit, load, running failure)
-SRV_TABLE = {
-    "scen2_internal_data_bus": (1, True, False, 2, "RESTART_APPLICATION"),
-    "scen2_check_internal_data_bus": (2, True, True, 0, "CONTINUE"),
-    "scen2_config_manager": (3, True, False, 10, "CONTINUE"),
-    "scen2_data_processing": (3, True, False, 10, "CONTINUE"),
-    "scen2_sensor_acquisition": (3, True, False, 10, "CONTINUE"),
-    "scen2_check_common_data_bus": (3, True, True, 0, "CONTINUE"),
-    "scen2_common_bus_interface": (4, True, False, 10, "CONTINUE"),
-}
-HCI_TABLE = {
-    "scen2_internal_data_bus": (1, True, False, 2, "STOP_APPLICATION"),
-    "scen2_check_internal_data_bus": (2, True, True, 0, "CONTINUE"),
-    "scen2_chart_view": (3, False, False, 8, "CONTINUE"),
-    "scen2_sensor_control": (3, False, False, 8, "CONTINUE"),
-    "scen2_sensor_view": (3, False, False, 8, "CONTINUE"),
-}
 
 
 def start_single(cluster: Cluster, tmp_path: Path, **options: Any) -> Any:

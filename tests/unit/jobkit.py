@@ -13,29 +13,13 @@ from pathlib import Path
 from supvisors_ext.context import Context, ProcessRecord
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo, ProcessStates
 from supvisors_ext.rules import Rules, load_rules
+from tests.scenario2_facts import CONSOLE_PROGRAMS, RULES_FILE, SERVER_PROGRAMS
 
 P = ProcessStates
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO2 = ROOT / "examples" / "scenario2" / "etc" / "supvisors_rules.xml"
+SCENARIO2 = RULES_FILE
 SERVERS = ("server_1", "server_2", "server_3")
 CONSOLES = ("console_1", "console_2", "console_3")
-# scenario2-requirements.md §1: the seven server programs (42 %) and five console ones (26 %)
-SERVER_PROGRAMS = (
-    "scen2_internal_data_bus",
-    "scen2_check_internal_data_bus",
-    "scen2_config_manager",
-    "scen2_data_processing",
-    "scen2_sensor_acquisition",
-    "scen2_check_common_data_bus",
-    "scen2_common_bus_interface",
-)
-CONSOLE_PROGRAMS = (
-    "scen2_internal_data_bus",
-    "scen2_check_internal_data_bus",
-    "scen2_chart_view",
-    "scen2_sensor_control",
-    "scen2_sensor_view",
-)
 SRV_LOAD = 42
 BUS, CHECK = "scen2_internal_data_bus", "scen2_check_internal_data_bus"
 STAGE3 = (

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from supvisors_ext.rules import Rules, load_rules
+from tests.scenario2_facts import HCI_TABLE, RULES_FILE, SRV_TABLE
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO2 = ROOT / "examples" / "scenario2" / "etc" / "supvisors_rules.xml"
+SCENARIO2 = RULES_FILE
 EXAMPLE = Path(__file__).parent / "rules_files" / "example_section8.xml"
 
 
@@ -59,25 +60,6 @@ def test_scenario2_hci_application(scenario2: Rules, group: str) -> None:
         "running_failure_strategy": "CONTINUE",
         "status_formula": "",
     }
-
-
-# program: (start, required, wait_exit, load, running failure), from scenario2-requirements.md §1
-SRV_TABLE = {
-    "scen2_internal_data_bus": (1, True, False, 2, "RESTART_APPLICATION"),
-    "scen2_check_internal_data_bus": (2, True, True, 0, "CONTINUE"),
-    "scen2_config_manager": (3, True, False, 10, "CONTINUE"),
-    "scen2_data_processing": (3, True, False, 10, "CONTINUE"),
-    "scen2_sensor_acquisition": (3, True, False, 10, "CONTINUE"),
-    "scen2_check_common_data_bus": (3, True, True, 0, "CONTINUE"),
-    "scen2_common_bus_interface": (4, True, False, 10, "CONTINUE"),
-}
-HCI_TABLE = {
-    "scen2_internal_data_bus": (1, True, False, 2, "STOP_APPLICATION"),
-    "scen2_check_internal_data_bus": (2, True, True, 0, "CONTINUE"),
-    "scen2_chart_view": (3, False, False, 8, "CONTINUE"),
-    "scen2_sensor_control": (3, False, False, 8, "CONTINUE"),
-    "scen2_sensor_view": (3, False, False, 8, "CONTINUE"),
-}
 
 
 def _expected(row: tuple[int, bool, bool, int, str], starting_failure: str) -> dict[str, object]:
