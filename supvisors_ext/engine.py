@@ -333,7 +333,8 @@ class Fsm:
             self.actions.append(StartDistribution())
         if state == S.CONCILIATION:
             self.actions.append(Conciliate())
-        if state in (S.RESTARTING, S.SHUTTING_DOWN):
+        if state in (S.RESTARTING, S.SHUTTING_DOWN) and self.master == self.local_identifier:
+            # only the Master stops the applications; followers wait for it (behaviour.md §4)
             self.actions.append(StartGlobalStop())
         if state == S.FINAL:
             self.actions.append(ExitSupervisord(self.final_restart))

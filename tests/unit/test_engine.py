@@ -339,3 +339,11 @@ def test_follower_in_distribution_reaches_conciliation_through_operation() -> No
     instances = with_reports([inst("a"), inst("b")], S.CONCILIATION, "b")
     actions = fsm.evaluate(make_view(instances))
     assert states_entered(actions) == [S.OPERATION, S.CONCILIATION]
+
+
+def test_follower_entering_restarting_leaves_the_global_stop_to_the_master() -> None:
+    fsm = Fsm("a", state=S.OPERATION, master="b")
+    instances = with_reports([inst("a"), inst("b")], S.RESTARTING, "b")
+    actions = fsm.evaluate(make_view(instances))
+    assert states_entered(actions) == [S.RESTARTING]
+    assert StartGlobalStop() not in actions
