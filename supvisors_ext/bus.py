@@ -16,6 +16,10 @@ Threads and ownership (STYLE.md §3):
 * The main PAIR end *connects* and the bus end *binds*: an inproc connect made before the bind
   already queues messages, so nothing sent right after `start()` is lost and `start()` does not
   wait for the thread.
+* Security (docs/security.md, bus_security.py): with `BusKeys`, PUB is a CURVE server whose
+  subscribers are checked by a ZAP handler polled in this same thread, and SUB is a CURVE client
+  that expects each peer's listed public key; refusals become rate-limited `AuthRefused` items.
+  Without keys the bus is plain (a trusted network only).
 * Shared objects: the inbox queue, the `wakeup` callable, a stop `threading.Event` and the
   `zmq.Context`, created in `start()` (after supervisord's fork), terminated in `stop()`.
 """
@@ -30,6 +34,18 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from supvisors_ext.bus_security import (
+    HANDSHAKE_FAILURES,
+    AuthRefused,
+    RefusalLimiter,
+    ZapHandler,
+    describe_handshake_failure,
+    expect_server,
+    local_public_key,
+    secure_publisher,
+    secure_subscriber,
+)
+from supvisors_ext.keys import BusKeys
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
@@ -101,8 +117,12 @@ class Bus:
         inbox: queue.Queue[object],
         wakeup: Callable[[], None],
         bind_host: str = "*",
+        keys: BusKeys | None = None,
     ) -> None:
-        """Store the configuration; creates no context, socket or thread (safe before the fork)."""
+        """Store the configuration; creates no context, socket or thread (safe before the fork).
+
+        With `keys` the bus is authenticated and encrypted (CURVE); without, it is plain.
+        """
         if not 1 <= bind_port <= 65535:
             raise ValueError(f"bus port out of range 1..65535: {bind_port}")
         self._bind_port = bind_port
@@ -114,6 +134,7 @@ class Bus:
             self._peers[peer.identifier] = peer
         self._inbox = inbox
         self._wakeup = wakeup
+        self._keys = keys
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
         self._pair: zmq.Socket[bytes] | None = None
         self._thread: threading.Thread | None = None
@@ -151,6 +172,7 @@ class Bus:
             self._inbox,
             self._wakeup,
             self._stop_event,
+            self._keys,
         )
         self._context, self._pair = context, pair
         self._thread = threading.Thread(target=worker.run, name=THREAD_NAME)
@@ -245,8 +267,11 @@ class _Worker:
         inbox: queue.Queue[object],
         wakeup: Callable[[], None],
         stop_event: threading.Event,
+        keys: BusKeys | None = None,
     ) -> None:
         self._context = context
+        self._keys = keys
+        self._refusals = RefusalLimiter()
         self._bind_address = bind_address
         self._bind_port = bind_port
         self._peers = peers
@@ -280,8 +305,20 @@ class _Worker:
         pair = self._socket(zmq.PAIR)
         _set_common_options(pair)
         pair.bind(_PAIR_ADDRESS)
+        zap: ZapHandler | None = None
+        if self._keys is not None:
+            try:
+                local_public_key(self._keys)
+            except ValueError as exc:
+                self._report(BusFailure(str(exc)))
+                return
+            # bound before PUB: a CURVE server finding no ZAP handler accepts any client
+            zap = ZapHandler(self._context, self._keys.allowed_keys)
+            self._sockets.append(zap.socket)
         pub = self._socket(zmq.PUB)
         _set_tcp_options(pub)
+        if self._keys is not None:
+            secure_publisher(pub, self._keys)
         try:
             pub.bind(self._bind_address)
         except zmq.ZMQError as exc:
@@ -294,12 +331,16 @@ class _Worker:
         # which _relink restores
         sub.setsockopt(zmq.MAXMSGSIZE, 2 * MAX_FRAME_BYTES)
         sub.setsockopt(zmq.SUBSCRIBE, b"")
+        events = zmq.EVENT_DISCONNECTED
+        if self._keys is not None:
+            secure_subscriber(sub, self._keys)
+            events |= HANDSHAKE_FAILURES
         # zmq never reconnects a link it cut on a protocol error (such an oversized frame)
-        monitor: zmq.Socket[bytes] = sub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        monitor: zmq.Socket[bytes] = sub.get_monitor_socket(events)
         self._sockets.append(monitor)
         for peer in self._peers:
             self._connect(sub, peer.identifier, peer.address)
-        self._serve(pair, pub, sub, monitor)
+        self._serve(pair, pub, sub, monitor, zap)
 
     def _serve(
         self,
@@ -307,13 +348,18 @@ class _Worker:
         pub: zmq.Socket[bytes],
         sub: zmq.Socket[bytes],
         monitor: zmq.Socket[bytes],
+        zap: ZapHandler | None,
     ) -> None:
         poller = zmq.Poller()
         poller.register(pair, zmq.POLLIN)
         poller.register(sub, zmq.POLLIN)
         poller.register(monitor, zmq.POLLIN)
+        if zap is not None:
+            poller.register(zap.socket, zmq.POLLIN)
         while not self._stop_event.is_set():
             ready = dict(poller.poll(_POLL_MS))
+            if zap is not None and zap.socket in ready:
+                self._authenticate(zap)
             if sub in ready:
                 self._drain_inbound(sub)
             if monitor in ready:
@@ -387,15 +433,42 @@ class _Worker:
             except zmq.Again:
                 return
             address = bytes(event["endpoint"]).decode(errors="replace")
+            if event["event"] & HANDSHAKE_FAILURES:
+                reason = describe_handshake_failure(event["event"], event["value"])
+                self._refuse(AuthRefused(address, reason))
+                continue
             for identifier, connected in list(self._connected.items()):
                 if connected == address:
                     self._disconnect(sub, identifier)
                     self._connect(sub, identifier, address)
 
+    def _authenticate(self, zap: ZapHandler) -> None:
+        """Answer every pending ZAP request (a subscriber's handshake waits for it)."""
+        for _ in range(_BATCH):
+            try:
+                frames = zap.socket.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            refused = zap.answer(frames)
+            if refused is not None:
+                self._refuse(refused)
+
+    def _refuse(self, refused: AuthRefused) -> None:
+        """Report a refusal once per address and cause per period (a refused peer retries)."""
+        if self._refusals.due(refused.address, refused.reason):
+            self._report(refused)
+
     def _connect(self, sub: zmq.Socket[bytes], identifier: str, address: str) -> None:
         if self._connected.get(identifier) == address:
             return
         self._disconnect(sub, identifier)
+        if self._keys is not None:
+            server_key = self._keys.key_of(identifier)
+            if server_key is None:
+                reason = f"no public key for {identifier}: its bus is not subscribed (refused)"
+                self._refuse(AuthRefused(address, reason))
+                return
+            expect_server(sub, server_key)
         try:
             sub.connect(address)
         except zmq.ZMQError as exc:  # e.g. a host name zmq cannot parse
@@ -412,7 +485,7 @@ class _Worker:
             except zmq.ZMQError:  # not connected any more: nothing to undo
                 pass
 
-    def _report(self, item: Dropped | BusFailure) -> None:
+    def _report(self, item: Dropped | BusFailure | AuthRefused) -> None:
         self._inbox.put(item)
         self._wake()
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from supervisor.options import UnhosedConfigParser, expand
 
+from .collections import SECTION_PREFIX, RawSection
+
 
 @dataclass(frozen=True, slots=True)
 class ProgramOrigin:
@@ -96,3 +98,25 @@ def _process_names(
         expansions.update(parser.expansions)
         names.append(expand(template, expansions, "process_name"))
     return names
+
+
+def collection_sections(
+    parser: UnhosedConfigParser, default_here: str, expansions: Mapping[str, str]
+) -> list[RawSection]:
+    """The `[collection:x]` sections, in file order, with what `%(...)s` may use in each.
+
+    `here` is the folder of the file the section came from (supervisor's `expand_here`).
+    """
+    sections = []
+    for section in parser.sections():
+        if not section.startswith(SECTION_PREFIX):
+            continue
+        path = parser.section_to_file.get(section, "")
+        available = {
+            **expansions,
+            "here": section_folder(parser, section, default_here),
+            "host_node_name": socket.gethostname(),
+        }
+        options = {key: parser.get(section, key) for key in parser.options(section)}
+        sections.append(RawSection(section[len(SECTION_PREFIX) :], path, options, available))
+    return sections

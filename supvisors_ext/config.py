@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
+from supvisors_ext.keys import BusKeys, KeyFileError, load_bus_keys
 from supvisors_ext.model import (
     ConciliationStrategies,
     InstanceId,
@@ -36,7 +37,7 @@ MUST_OPTIONS = frozenset(
     " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
     " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
     " loglevel".split()
-)
+) | {"bus_secret_key_file", "bus_public_keys_dir"}
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 # same spellings as supervisor's datatypes.boolean, so a supervisord user meets no surprise
 _TRUTHY = frozenset({"yes", "true", "on", "1"})
@@ -98,6 +99,8 @@ class Config:
     logfile_maxbytes: int
     logfile_backups: int
     loglevel: LogLevels
+    # CURVE keys of the bus (docs/security.md); None: plain bus, for a trusted network only
+    bus_keys: BusKeys | None = None
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -384,6 +387,42 @@ def _logfile(text: str, host: LocalHost) -> str | None:
     return _expand("logfile", text, host)
 
 
+def _bus_keys(
+    values: Mapping[str, str],
+    host: LocalHost,
+    instances: tuple[InstanceId, ...],
+    local: InstanceId,
+    warnings: list[str],
+) -> BusKeys | None:
+    """`bus_secret_key_file` and `bus_public_keys_dir`: both or none (plain bus)."""
+    secret_file = values.get("bus_secret_key_file", "")
+    public_dir = values.get("bus_public_keys_dir", "")
+    if not secret_file and not public_dir:
+        return None
+    if not secret_file or not public_dir:
+        given, needed = (
+            ("bus_secret_key_file", "bus_public_keys_dir")
+            if secret_file
+            else ("bus_public_keys_dir", "bus_secret_key_file")
+        )
+        raise ConfigError(needed, f"required when {given} is set (CURVE needs both)")
+    secret_file = _expand("bus_secret_key_file", secret_file, host)
+    public_dir = _expand("bus_public_keys_dir", public_dir, host)
+    peers = [(item.identifier, item.nick) for item in instances if item is not local]
+    try:
+        keys = load_bus_keys(secret_file, public_dir, peers)
+    except KeyFileError as exc:
+        option = "bus_secret_key_file" if exc.path == secret_file else "bus_public_keys_dir"
+        raise ConfigError(option, str(exc)) from None
+    nicks = {item.identifier: item.nick for item in instances}
+    warnings.extend(
+        f"bus_public_keys_dir: no {nicks[identifier]}.key in {public_dir}:"
+        f" {identifier} cannot join this instance's bus"
+        for identifier in keys.missing
+    )
+    return keys
+
+
 def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     """Validate the section's options (supervisord passes them as strings); raise ConfigError."""
     values = {key.strip().lower(): value.strip() for key, value in options.items()}
@@ -422,5 +461,6 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         logfile_maxbytes=_byte_size("logfile_maxbytes", get("logfile_maxbytes", "50MB")),
         logfile_backups=_integer("logfile_backups", get("logfile_backups", "10"), 0, None),
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
+        bus_keys=_bus_keys(values, host, instances, local, warnings),
     )
     return ParsedConfig(config, tuple(warnings), tuple(infos))

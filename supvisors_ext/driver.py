@@ -76,6 +76,8 @@ class Driver:
         self.auto_tickets: dict[str, Ticket] = {}  # automatic starts awaiting admission
         self.local_starts: deque[StartCommand] = deque()
         self.wakeup: Callable[[], None] = lambda: None  # set once the main-loop pipe exists
+        # failure handling, after each pass of the jobs (set by the plugin)
+        self.after_step: Callable[[], None] = lambda: None
         self.last_distribution_size = 0
 
     @property
@@ -199,6 +201,7 @@ class Driver:
                 self._release_ended_grants()
                 self._advance_distribution()
                 self._advance_global_stop()
+                self.after_step()
         finally:
             self._stepping = False
 
@@ -309,12 +312,12 @@ class Driver:
         )
 
     # ----- automatic start (behaviour.md §7)
-    def start_distribution(self) -> None:
+    def start_distribution(self, exclude: set[str] | None = None) -> None:
         """Plan the automatic start: applications to (re)start, grouped by start_sequence."""
         groups: dict[int, list[str]] = {}
         for application in self.context.applications.values():
             rules = application.rules
-            if rules is None or rules.start_sequence <= 0:
+            if rules is None or rules.start_sequence <= 0 or application.name in (exclude or ()):
                 continue
             status = application.status()
             never = all(

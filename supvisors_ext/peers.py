@@ -3,6 +3,10 @@
 The main thread never blocks on a peer (STYLE.md §3): it queues a `PeerRequest`, the worker
 performs the calls with a timeout and puts a `PeerReply` in the inbox, which wakes the main loop.
 Workers never touch the model or the logger.
+
+When `[inet_http_server]` sets `username`/`password`, every call carries them (docs/security.md:
+all instances share one pair). A peer answering HTTP 401 gives a reply with `http_status` 401,
+which `PeerSync` reports; no error text ever contains the password.
 """
 
 from __future__ import annotations
@@ -11,12 +15,52 @@ import http.client
 import queue
 import socket
 import threading
+import urllib.parse
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 CALL_TIMEOUT = 10.0  # behaviour.md §1: a call taking longer marks the peer FAILED
+UNAUTHORIZED = 401
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """HTTP basic credentials for calls to peers (the local `[inet_http_server]` pair)."""
+
+    username: str
+    password: str = field(repr=False)
+
+    def url(self, url: str) -> str:
+        """`url` with the credentials, percent-encoded (xmlrpc.client decodes them)."""
+        scheme, _, rest = url.partition("://")
+        user = urllib.parse.quote(self.username, safe="")
+        password = urllib.parse.quote(self.password, safe="")
+        return f"{scheme}://{user}:{password}@{rest}"
+
+
+def http_credentials(
+    server_configs: Sequence[Mapping[str, object]],
+) -> tuple[Credentials | None, str]:
+    """The `[inet_http_server]` username/password (None if unset) and a problem to log, if any.
+
+    supervisor accepts a `{SHA}<hex>` password, which can check a caller but cannot be sent.
+    """
+    for config in server_configs:
+        if config.get("family") != socket.AF_INET:
+            continue
+        username, password = config.get("username"), config.get("password")
+        if not isinstance(username, str) or not username:
+            return None, ""
+        text = password if isinstance(password, str) else ""
+        if text.startswith("{SHA}"):
+            return None, (
+                "[inet_http_server] password is a {SHA} digest: it cannot be sent to peers, so"
+                " their calls will be refused (use a plain password, see docs/security.md)"
+            )
+        return Credentials(username, text), ""
+    return None, ""
 
 
 class TimeoutTransport(xmlrpc.client.Transport):
@@ -32,7 +76,11 @@ class TimeoutTransport(xmlrpc.client.Transport):
         return connection
 
 
-def make_proxy(url: str, timeout: float = CALL_TIMEOUT) -> xmlrpc.client.ServerProxy:
+def make_proxy(
+    url: str, timeout: float = CALL_TIMEOUT, credentials: Credentials | None = None
+) -> xmlrpc.client.ServerProxy:
+    if credentials is not None:
+        url = credentials.url(url)
     return xmlrpc.client.ServerProxy(url, transport=TimeoutTransport(timeout), allow_none=False)
 
 
@@ -57,6 +105,7 @@ class PeerReply:
     value: object = None
     fault: xmlrpc.client.Fault | None = None  # the peer answered with a fault
     error: str = ""  # the call itself failed (connection, timeout, protocol)
+    http_status: int = 0  # the HTTP error status when the call failed with one (401...)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +130,7 @@ class PeerCaller:
     url: str
     put_reply: Callable[[PeerReply], None]
     timeout: float = CALL_TIMEOUT
+    credentials: Credentials | None = None
     _queue: queue.Queue[PeerRequest | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
 
@@ -113,7 +163,7 @@ class PeerCaller:
             self.put_reply(self._execute(request))
 
     def _execute(self, request: PeerRequest) -> PeerReply:
-        proxy = make_proxy(self.url, self.timeout)
+        proxy = make_proxy(self.url, self.timeout, self.credentials)
         reply = PeerReply(self.identifier, request.token, request.what)
         try:
             with proxy:
@@ -121,6 +171,14 @@ class PeerCaller:
             return PeerReply(self.identifier, request.token, request.what, value=value)
         except xmlrpc.client.Fault as fault:
             return PeerReply(reply.identifier, reply.token, reply.what, fault=fault)
+        except xmlrpc.client.ProtocolError as exc:
+            # never str(exc): its URL holds the credentials
+            error = f"HTTP {exc.errcode} {exc.errmsg}"
+            if exc.errcode == UNAUTHORIZED:
+                error += ": the peer refused our [inet_http_server] username/password"
+            return PeerReply(
+                reply.identifier, reply.token, reply.what, error=error, http_status=exc.errcode
+            )
         except (TimeoutError, OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
             return PeerReply(reply.identifier, reply.token, reply.what, error=_describe(exc))
         except Exception as exc:  # noqa: BLE001 - a worker must always report back
@@ -136,14 +194,17 @@ def _describe(exc: BaseException) -> str:
 class PeerCallers:
     """The set of per-peer workers (main thread owns it)."""
 
-    def __init__(self, put_reply: Callable[[PeerReply], None]) -> None:
+    def __init__(
+        self, put_reply: Callable[[PeerReply], None], credentials: Credentials | None = None
+    ) -> None:
         self.put_reply = put_reply
+        self.credentials = credentials
         self.callers: dict[str, PeerCaller] = {}
         self._token = 0
 
     def add(self, identifier: str, url: str) -> None:
         if identifier not in self.callers:
-            caller = PeerCaller(identifier, url, self.put_reply)
+            caller = PeerCaller(identifier, url, self.put_reply, credentials=self.credentials)
             caller.start()
             self.callers[identifier] = caller
 

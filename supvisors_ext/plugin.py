@@ -23,6 +23,7 @@ from .engine import (
     AbortJobs,
     Action,
     ClusterView,
+    Conciliate,
     EnterState,
     ExitSupervisord,
     Fsm,
@@ -36,13 +37,23 @@ from .engine import (
 from .log import PluginLogger
 from .mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from .membership import Membership, lose_processes
-from .model import InstanceStates, ProcessStates, SupvisorsStates, SynchronizationOptions
+from .model import (
+    InstanceStates,
+    ProcessStates,
+    RunningFailureStrategies,
+    SupvisorsStates,
+    SynchronizationOptions,
+)
 from .network import local_network_info
+from .peers import http_credentials
+from .repair import RepairHandler, Role
 from .rules import Rules
 from .supervisor_adapter import SupervisorAdapter
 from .sync import PeerSync
 
 RUNNING = InstanceStates.RUNNING
+S = SupvisorsStates
+WORKING = (S.DISTRIBUTION, S.OPERATION, S.CONCILIATION)
 STATE_REFRESH_PERIOD = 5.0  # seconds between unchanged STATE re-publications
 
 
@@ -78,7 +89,12 @@ class SupvisorsPlugin:
         self.fsm = Fsm(config.local.identifier)
         strategies = tuple(sorted(strategies_payload(config).items()))
         self.membership = Membership(self.context, config.inactivity_ticks, strategies)
-        self.sync = PeerSync(config, self.context, self.membership, logger, self._peer_lost)
+        credentials, problem = http_credentials(self.adapter.options.server_configs)
+        if problem:
+            logger.error(problem)
+        self.sync = PeerSync(
+            config, self.context, self.membership, logger, self._peer_lost, credentials
+        )
         self.driver = Driver(
             self.context,
             self.adapter,
@@ -87,6 +103,10 @@ class SupvisorsPlugin:
             config.tick_period,
             lambda: self.fsm.master,
         )
+        self.repair = RepairHandler(self.context, self.driver, logger, self._on_system_failure)
+        self.driver.after_step = self._step_repairs
+        # a SHUTDOWN/RESTART running failure, applied on the next loop pass (not mid-step)
+        self.system_failure: RunningFailureStrategies | None = None
         self.started_at = time.monotonic()
         self.state_refresh_ticks = max(1, round(STATE_REFRESH_PERIOD / config.tick_period))
         self.user_sync = False
@@ -161,6 +181,25 @@ class SupvisorsPlugin:
         for info in self.adapter.all_local_infos(now):
             self.context.update_process(self.context.local_identifier, info, now)
         self.log_new_rules_warnings()
+        for group in self.adapter.supervisord.process_groups.values():
+            self.own_restarts(group)
+
+    def own_restarts(self, group: Any) -> None:
+        """Processes whose crash stops or restarts their application must not be restarted by
+        supervisord meanwhile (behaviour.md §10): their `autorestart` is turned off."""
+        owned = (
+            RunningFailureStrategies.STOP_APPLICATION,
+            RunningFailureStrategies.RESTART_APPLICATION,
+        )
+        for process in group.processes.values():
+            rules = self.context.program_rules(group.config.name, process.config.name)
+            if rules.running_failure_strategy in owned and self.adapter.disable_autorestart(
+                process
+            ):
+                self.logger.warn(
+                    f"{group.config.name}:{process.config.name}: autorestart disabled"
+                    f" ({rules.running_failure_strategy.name} handles its failures)"
+                )
 
     def log_new_rules_warnings(self) -> None:
         """Log the warnings the rules produced while matching newly seen groups."""
@@ -190,6 +229,7 @@ class SupvisorsPlugin:
             self.context.update_process(self.context.local_identifier, info, now)
             self.sync.publish_process(info, added=True)
         self.log_new_rules_warnings()
+        self.own_restarts(group)
 
     def on_group_removed(self, event: Any) -> None:
         now = time.monotonic()
@@ -207,6 +247,9 @@ class SupvisorsPlugin:
         for item in items:
             if isinstance(item, BusFailure):
                 self.sync.handle(item)
+        if self.system_failure is not None:
+            strategy, self.system_failure = self.system_failure, None
+            self.apply_system_failure(strategy)
         if any(isinstance(item, TickDue) for item in items):
             self.on_tick()
         changed = False
@@ -248,6 +291,34 @@ class SupvisorsPlugin:
 
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
+
+    # ----- running failures and conciliation (behaviour.md §10-§12)
+    def repair_role(self) -> Role:
+        if self.fsm.state in WORKING:
+            local = self.fsm.master == self.context.local_identifier
+            return Role.MASTER if local else Role.FOLLOWER
+        if self.fsm.state in (S.RESTARTING, S.SHUTTING_DOWN, S.FINAL):
+            return Role.FOLLOWER  # the cluster stops: nothing to repair
+        return Role.NONE
+
+    def _step_repairs(self) -> None:
+        role = self.repair_role()
+        conciliating = role == Role.MASTER and self.fsm.state == S.CONCILIATION
+        self.repair.step(role, self.config.conciliation_strategy if conciliating else None)
+
+    def _on_system_failure(self, strategy: RunningFailureStrategies) -> None:
+        self.system_failure = strategy
+        if self.inbox is not None:
+            self.inbox.wakeup()
+
+    def apply_system_failure(self, strategy: RunningFailureStrategies) -> None:
+        restart = strategy == RunningFailureStrategies.RESTART
+        target = S.RESTARTING if restart else S.SHUTTING_DOWN
+        self.logger.warn(f"running failure: {strategy.name} of the whole system")
+        if not self.request_state(target):
+            self.logger.error(
+                f"running failure: cannot enter {target.name} from {self.fsm.state.name}"
+            )
 
     def refresh_grants(self) -> None:
         """Master: release the start grants that were used or whose requester vanished."""
@@ -375,16 +446,24 @@ class SupvisorsPlugin:
             lost = lose_processes(self.context, record, time.monotonic())
             if lost:
                 self.logger.warn(f"{action.identifier} lost with {', '.join(lost)}")
+            # kept unless another live Master handles it (that Master notes the same loss)
+            keep = self.fsm.master in ("", self.context.local_identifier, action.identifier)
+            self.repair.note_loss(action.identifier, lost, keep)
         elif isinstance(action, EnterState):
             self.logger.info(f"state {action.state.name}, Master {action.master or 'none'}")
             if action.state == SupvisorsStates.OFF:
                 self.started_at = time.monotonic()
         elif isinstance(action, StartDistribution):
             self.distribution_started = True
-            self.driver.start_distribution()
+            # applications with a pending failure job are left to it (it may stop them)
+            self.driver.start_distribution(exclude=set(self.repair.book.jobs))
         elif isinstance(action, AbortJobs):
             self.distribution_started = self.global_stop_started = False
             self.driver.abort()
+            self.repair.abort()
+        elif isinstance(action, Conciliate):
+            if self.fsm.master == self.context.local_identifier:
+                self.repair.conciliate(self.config.conciliation_strategy)
         elif isinstance(action, StartGlobalStop):
             self.global_stop_started = True
             self.driver.start_global_stop()

@@ -7,10 +7,17 @@ from typing import Any
 
 from . import messages
 from .faults import Faults, SupvisorsFaults, fault
-from .model import InstanceStates, LogLevels, SupvisorsStates, SynchronizationOptions, parse_enum
+from .model import (
+    ConciliationStrategies,
+    InstanceStates,
+    LogLevels,
+    SupvisorsStates,
+    SynchronizationOptions,
+    parse_enum,
+)
 from .network import NetworkInfo
 from .peers import call
-from .rpc_base import ANY, SYNC, NamespaceBase, rpc_method, string_arg
+from .rpc_base import ANY, CONC, SYNC, NamespaceBase, rpc_method, string_arg
 
 S = SupvisorsStates
 # restart()/shutdown(): QUERY minus ELECTION (xmlrpc-api.md §6)
@@ -90,6 +97,20 @@ class ClusterMethods(NamespaceBase):
         self.plugin.logger.set_level(level)
         self.plugin.logger.info(f"log level set to {level.name}")
         return True
+
+    @rpc_method
+    def conciliate(self, strategy: Any) -> bool:
+        """Apply a conciliation strategy once to every conflict (behaviour.md §11).
+
+        @param string strategy a conciliation strategy name or code
+        @return boolean True, or False for USER (nothing done)
+        """
+        try:
+            chosen = parse_enum(ConciliationStrategies, strategy)
+        except ValueError as exc:
+            raise fault(Faults.INCORRECT_PARAMETERS, f"conciliation strategy {exc}") from None
+        self._check_state(CONC)
+        return self.plugin.repair.conciliate(chosen)
 
     @rpc_method
     def end_sync(self, master: str = "") -> bool:

@@ -178,3 +178,13 @@ class StatusMethods(NamespaceBase):
         self._check_rules()
         rules = self.plugin.rules
         return [views.process_rules(rules, record) for record in self._processes(namespec)]
+
+    @rpc_method
+    def get_conflicts(self) -> list[dict[str, Any]]:
+        """Return the managed processes running on more than one instance, sorted by namespec.
+
+        @return array process info structs
+        """
+        self._check_state(QUERY)
+        records = views.sorted_processes(self.plugin.context.conflicts())
+        return [views.process_info(record) for record in records]

@@ -15,13 +15,17 @@ import sys
 import weakref
 from typing import Any
 
+from . import collection_events  # noqa: F401 - registers the COLLECTION_* event types at import
+from .collection_service import CollectionService, collection_service
 from .config import ConfigError, parse_config
 from .localhost import gather_local_host
 from .log import make_plugin_logger
 from .plugin import SupvisorsPlugin
 from .rpc_base import NamespaceBase
 from .rpc_cluster import ClusterMethods
+from .rpc_collections import CollectionMethods
 from .rpc_control import ControlMethods
+from .rpc_local_collections import CollectionsNamespace
 from .rpc_processes import ProcessMethods
 from .rpc_status import StatusMethods
 from .rules import Rules, RulesFileError, find_rules_files, load_rules
@@ -42,7 +46,9 @@ SupvisorsNamespace = type(
     (NamespaceBase,),
     {
         "__doc__": "The `supvisors` namespace: thin checks over the plugin's context.",
-        **_own_members(StatusMethods, ClusterMethods, ControlMethods, ProcessMethods),
+        **_own_members(
+            StatusMethods, ClusterMethods, ControlMethods, ProcessMethods, CollectionMethods
+        ),
     },
 )
 
@@ -53,7 +59,33 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
     if plugin is None or not plugin.is_current():
         plugin = _build_plugin(supervisord, options)
         _PLUGINS[supervisord] = plugin
+    service = _collections(supervisord)
+    if plugin.read_program_origins not in service.reread_hooks:
+        service.reread_hooks.append(plugin.read_program_origins)  # new groups after `update`
     return SupvisorsNamespace(plugin)
+
+
+def make_collections_rpcinterface(supervisord: Any, **options: str) -> CollectionsNamespace:
+    """Factory of `[rpcinterface:collections]` (configuration.md §3): no option, local semantics."""
+    service = _collections(supervisord)
+    for key in sorted(options):
+        service.logger.warn(f"[rpcinterface:collections] {key}: unknown option ignored")
+
+    def running_plugin() -> SupvisorsPlugin | None:
+        plugin = _PLUGINS.get(supervisord)
+        return plugin if plugin is not None and plugin.is_current() else None
+
+    return CollectionsNamespace(supervisord, service, running_plugin)
+
+
+def _collections(supervisord: Any) -> CollectionService:
+    """The shared collection definitions; a bad section stops supervisord with status 2."""
+    try:
+        return collection_service(supervisord)
+    except ValueError as exc:
+        stderr = getattr(supervisord.options, "stderr", sys.stderr)
+        stderr.write(f"Error: {exc}\n")
+        raise ValueError(str(exc)) from None
 
 
 def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:

@@ -115,7 +115,7 @@ class StartJob:
         """Advance the job; return what must be done now."""
         if self.ended:
             return []
-        commands: list[JobCommand] = []
+        commands: list[JobCommand] = self._watch_started()
         for request in self.current():
             if request.status == RequestStatus.REQUESTED:
                 commands += self._follow(request, context, now)
@@ -134,6 +134,24 @@ class StartJob:
         return []
 
     # ----- internals
+    def _watch_started(self) -> list[JobCommand]:
+        """A process started by this job that crashes while the job runs is a starting failure
+        (behaviour.md §10): with startsecs 0 it may succeed at RUNNING and exit just after."""
+        commands: list[JobCommand] = []
+        for stage in self.stages[: self.stage_index + 1]:
+            for request in stage:
+                if request.status != RequestStatus.SUCCEEDED or not request.target:
+                    continue
+                info = request.record.info_on(request.target)
+                if info is None or (info.start, info.start_monotonic) == request.spawn_mark:
+                    continue  # not spawned since (a stale record from before our request)
+                crashed = info.state == ProcessStates.FATAL or (
+                    info.state == ProcessStates.EXITED and not info.expected
+                )
+                if crashed:
+                    commands += self._fail(request, f"{info.state.name} after RUNNING", False)
+        return commands
+
     def _stage_complete(self) -> bool:
         return all(
             request.status in (RequestStatus.SUCCEEDED, RequestStatus.FAILED)
@@ -157,8 +175,10 @@ class StartJob:
 
     def _begin(self, request: ProcessRequest, context: Context, now: float) -> list[JobCommand]:
         record = request.record
-        if record.view().running_identifiers:
-            request.status = RequestStatus.SUCCEEDED  # already running: skipped
+        running = record.view().running_identifiers
+        if running:
+            # already running: skipped, but watched like our own starts (_watch_started)
+            request.status, request.target = RequestStatus.SUCCEEDED, running[0]
             return []
         if request.wait_exit and self.resuming and _exited_ok(record):
             request.status = RequestStatus.SUCCEEDED  # done in the current run (behaviour.md §7)

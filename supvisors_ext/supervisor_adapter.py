@@ -7,6 +7,7 @@ children (`supervisor/events.py` `notify` has no guard), so we catch, log and co
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -131,6 +132,21 @@ class SupervisorAdapter:
         except RPCError as error:
             return str(error.text)
         return ""
+
+    @staticmethod
+    def disable_autorestart(process: Any) -> bool:
+        """Turn off supervisord's `autorestart` of one process; True if it was on.
+
+        The process gets its own copy of its config: the group's config, which `reloadConfig`
+        compares with the files on `update`, keeps the original, so an update does not see a
+        change and restart the group.
+        """
+        if not process.config.autorestart:
+            return False
+        own = copy.copy(process.config)
+        own.autorestart = False
+        process.config = own
+        return True
 
     def exit_supervisord(self, restart: bool) -> None:
         """Make supervisord restart or shut down, as `supervisor.restart()`/`shutdown()` do."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from . import messages
 from .bus import Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from .bus_security import AuthRefused
 from .config import Config
 from .context import Context
 from .log import PluginLogger
@@ -19,7 +20,7 @@ from .mainloop import Inbox
 from .membership import HandshakeData, Membership, PeerTick
 from .model import InstanceStates, LocalProcessInfo
 from .network import network_from_payload
-from .peers import PeerCallers, PeerReply
+from .peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
 from .status import ForcedState
 
 DROP_LOG_PERIOD = 60.0
@@ -63,8 +64,10 @@ class PeerSync:
         membership: Membership,
         logger: PluginLogger,
         on_lost_peer: Callable[[str], None],
+        credentials: Credentials | None = None,
     ) -> None:
         self.config = config
+        self.credentials = credentials  # for every call to peers (docs/security.md)
         self.context = context
         self.membership = membership
         self.logger = logger
@@ -81,11 +84,17 @@ class PeerSync:
     def start(self, inbox: Inbox) -> None:
         local = self.config.local
         peers = [item for item in self.config.instances if item.identifier != local.identifier]
-        self.callers = PeerCallers(inbox.put)
+        self.callers = PeerCallers(inbox.put, self.credentials)
         for item in peers:
             self.callers.add(item.identifier, peer_url(item.host, item.http_port))
         endpoints = [PeerEndpoint(item.identifier, item.host, item.internal_port) for item in peers]
-        self.bus = Bus(local.internal_port, endpoints, inbox.queue, inbox.wakeup)
+        keys = self.config.bus_keys
+        if keys is None:
+            self.logger.warn(
+                "the bus is plain (neither authenticated nor encrypted): use it on a trusted"
+                " network only, or set bus_secret_key_file and bus_public_keys_dir"
+            )
+        self.bus = Bus(local.internal_port, endpoints, inbox.queue, inbox.wakeup, keys=keys)
         self.bus.start()
 
     def stop(self) -> None:
@@ -174,6 +183,8 @@ class PeerSync:
             return self._on_reply(item)
         if isinstance(item, Dropped):
             self._log_drop(item.sender, item.reason)
+        elif isinstance(item, AuthRefused):  # already limited to one per minute by the bus
+            self.logger.warn(f"bus peer {item.address} refused: {item.reason}")
         elif isinstance(item, BusFailure):
             self.failure = item.reason
             self.logger.critical(
@@ -244,6 +255,12 @@ class PeerSync:
 
     def _on_reply(self, reply: PeerReply) -> bool:
         handler = self.reply_handlers.pop(reply.token, None)
+        if reply.http_status == UNAUTHORIZED:
+            self._warn_limited(
+                f"unauthorized:{reply.identifier}",
+                f"{reply.identifier} refused our credentials (HTTP 401): [inet_http_server]"
+                " username and password must be the same on every instance",
+            )
         if reply.error and "no answer" in reply.error:
             # a call that takes more than 10 s marks the peer FAILED (behaviour.md §1)
             self.membership.on_call_failed(reply.identifier)

@@ -48,9 +48,13 @@ def start_scenario2(
     options: dict[str, Any] | None = None,
     items: int = 3,
     nicks: Iterable[str] | None = None,
+    commands: dict[str, str] | None = None,
 ) -> list[str]:
-    """Add and start the six Scenario 2 instances (or the named subset); return the nicks."""
-    etc = write_scenario2_etc(tmp_path / "etc", items=items)
+    """Add and start the six Scenario 2 instances (or the named subset); return the nicks.
+
+    `commands` replaces the command of programs by name (fault injection).
+    """
+    etc = write_scenario2_etc(tmp_path / "etc", items=items, commands=commands)
     supvisors_options = {"rules_files": str(RULES_FILE), **FAST, **(options or {})}
     add_scenario2(cluster, etc_dir=etc, supvisors_options=supvisors_options)
     started = list(nicks) if nicks is not None else [instance.nick for instance in cluster]

@@ -16,12 +16,26 @@ def test_console_scripts_resolve() -> None:
     assert scripts["supvisors_breed"].load() is breed.main
 
 
-@pytest.mark.parametrize("module", [supvisorsctl, breed])
-def test_pending_tools_say_so_and_fail(module: object, capsys: pytest.CaptureFixture[str]) -> None:
-    assert module.main([]) == 1  # type: ignore[attr-defined]
-    assert "not yet implemented" in capsys.readouterr().err
+@pytest.mark.parametrize(("module", "name"), [(supvisorsctl, "supvisorsctl"), (breed, "breed")])
+def test_tools_print_their_usage(
+    module: object, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert module.main(["-h"]) == 0  # type: ignore[attr-defined]
+    assert name in capsys.readouterr().out
 
 
 def test_factories_are_importable() -> None:
     assert callable(make_supvisors_rpcinterface)
     assert callable(supvisorsctl.make_supvisors_controller_plugin)
+
+
+def test_breed_imports_neither_supervisor_nor_zmq() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, supvisors_ext.breed; "
+        "print(sorted(m for m in ('supervisor', 'zmq') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -420,3 +420,32 @@ def test_start_process_job_ignores_wait_exit(cluster: Cluster) -> None:
     cluster.run("server_1", G, CHECK, 1.0)
     assert job.step(cluster.context, 1.0) == []
     assert job.ended and job.failures == []
+
+
+def test_a_started_process_crashing_during_the_job_is_a_starting_failure(
+    cluster: Cluster,
+) -> None:
+    """startsecs 0: the process succeeds at RUNNING, then exits while the job still runs."""
+    job = make_job(cluster)
+    now = to_stage3(cluster, job)
+    cluster.run("server_1", G, "scen2_data_processing", now + 0.1)
+    assert job.step(cluster.context, now + 0.1) == []
+    cluster.report("server_1", G, "scen2_data_processing", P.EXITED, now + 0.2, expected=False)
+    assert job.step(cluster.context, now + 0.2) == []  # the rest of stage 3 is in flight
+    assert job.aborted and job.stop_after
+    assert job.failures == [f"{ns('scen2_data_processing')}: EXITED after RUNNING"]
+    for name in STAGE3:
+        if name != "scen2_data_processing":
+            cluster.run("server_1", G, name, now + 0.3)
+    cluster.report("server_1", G, "scen2_check_common_data_bus", P.EXITED, now + 0.3)
+    assert job.step(cluster.context, now + 0.3) == [StopApplicationCommand(G)]
+    assert job.ended
+
+
+def test_a_process_running_before_the_job_crashing_counts_too(cluster: Cluster) -> None:
+    cluster.run("server_1", G, BUS, 0.0)  # a repair: the bus already runs
+    job = make_job(cluster)
+    assert job.step(cluster.context, 0.5) == start(cluster, "server_1", CHECK)
+    cluster.report("server_1", G, BUS, P.FATAL, 0.6, expected=False)
+    job.step(cluster.context, 0.6)
+    assert job.failures == [f"{ns(BUS)}: FATAL after RUNNING"]

@@ -1,0 +1,95 @@
+"""Tab completion of our commands' arguments; any other line goes to supervisorctl's completer.
+
+readline calls `complete(text, state)` for state 0, 1, ... until it gets None: candidates are
+computed (with their RPCs) at state 0 only. An RPC error yields no candidate, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .arguments import CONCILIATION, LOG_LEVELS, STARTING
+from .collection import SUBCOMMANDS
+from .commands import TABLE, Arg
+
+Delegate = Callable[..., Any]
+
+
+def _line_buffer() -> str:
+    import readline  # only in interactive mode, where it exists
+
+    return readline.get_line_buffer()
+
+
+def position_of(line: str) -> tuple[list[str], int]:
+    """The words of the line and the index (after the command) of the word being completed."""
+    words = line.split()
+    position = len(words) - 1 if line.endswith(" ") else len(words) - 2
+    return words, position
+
+
+class Completer:
+    """Wraps supervisorctl's `Controller.complete`."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        delegate: Delegate,
+        line_buffer: Callable[[], str] = _line_buffer,
+    ) -> None:
+        self._connect = connect
+        self._delegate = delegate
+        self._line_buffer = line_buffer
+        self._matches: list[str] = []
+
+    def complete(self, text: str, state: int, line: str | None = None) -> str | None:
+        if line is None:
+            line = self._line_buffer()
+        words, position = position_of(line)
+        if position < 0 or words[0] not in TABLE:
+            return self._delegate(text, state, line)
+        if state == 0:
+            self._matches = self.candidates(words, position, text)
+        return self._matches[state] if state < len(self._matches) else None
+
+    def candidates(self, words: list[str], position: int, text: str) -> list[str]:
+        command = TABLE[words[0]]
+        if command.name == "collection":
+            names = list(SUBCOMMANDS) if position == 0 else self._values(Arg.COLLECTION)
+        else:
+            names = self._values(command.arg_kind(position))
+        return [name + " " for name in names if name.startswith(text)]
+
+    def _values(self, kind: Arg) -> list[str]:
+        fixed = {Arg.STRATEGY: STARTING, Arg.CONCILIATION: CONCILIATION, Arg.LOG_LEVEL: LOG_LEVELS}
+        if kind in fixed:
+            return list(fixed[kind])
+        if kind is Arg.NONE:
+            return []
+        proxy = None
+        try:
+            proxy = self._connect()
+            return self._remote(kind, proxy.supvisors)
+        except Exception:  # noqa: BLE001 - an exception would break readline's loop
+            return []
+        finally:
+            if proxy is not None:
+                proxy("close")()
+
+    @staticmethod
+    def _remote(kind: Arg, rpc: Any) -> list[str]:
+        if kind is Arg.APPLICATION:
+            return [info["application_name"] for info in rpc.get_all_applications_info()]
+        if kind is Arg.IDENTIFIER:
+            names = []
+            for info in rpc.get_all_instances_info():
+                names += [info["identifier"], info["nick_identifier"]]
+            return sorted(set(names))
+        if kind is Arg.NAMESPEC:
+            names = []
+            for info in rpc.get_all_process_info():
+                group = info["application_name"]
+                names += [f"{group}:*", f"{group}:{info['process_name']}"]
+            return list(dict.fromkeys(names))
+        return [item["name"] for item in rpc.list_collections()]
