@@ -34,17 +34,7 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from supvisors_ext.bus_security import (
-    HANDSHAKE_FAILURES,
-    AuthRefused,
-    RefusalLimiter,
-    ZapHandler,
-    describe_handshake_failure,
-    expect_server,
-    local_public_key,
-    secure_publisher,
-    secure_subscriber,
-)
+from supvisors_ext.bus_security import AuthRefused, BusGuard
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
@@ -270,8 +260,7 @@ class _Worker:
         keys: BusKeys | None = None,
     ) -> None:
         self._context = context
-        self._keys = keys
-        self._refusals = RefusalLimiter()
+        self._guard = BusGuard(context, keys, self._report)
         self._bind_address = bind_address
         self._bind_port = bind_port
         self._peers = peers
@@ -305,20 +294,16 @@ class _Worker:
         pair = self._socket(zmq.PAIR)
         _set_common_options(pair)
         pair.bind(_PAIR_ADDRESS)
-        zap: ZapHandler | None = None
-        if self._keys is not None:
-            try:
-                local_public_key(self._keys)
-            except ValueError as exc:
-                self._report(BusFailure(str(exc)))
-                return
-            # bound before PUB: a CURVE server finding no ZAP handler accepts any client
-            zap = ZapHandler(self._context, self._keys.allowed_keys)
-            self._sockets.append(zap.socket)
+        try:
+            zap = self._guard.start()  # before PUB binds: CURVE without ZAP would accept anyone
+        except ValueError as exc:
+            self._report(BusFailure(str(exc)))
+            return
+        if zap is not None:
+            self._sockets.append(zap)
         pub = self._socket(zmq.PUB)
         _set_tcp_options(pub)
-        if self._keys is not None:
-            secure_publisher(pub, self._keys)
+        self._guard.secure_publisher(pub)
         try:
             pub.bind(self._bind_address)
         except zmq.ZMQError as exc:
@@ -331,10 +316,7 @@ class _Worker:
         # which _relink restores
         sub.setsockopt(zmq.MAXMSGSIZE, 2 * MAX_FRAME_BYTES)
         sub.setsockopt(zmq.SUBSCRIBE, b"")
-        events = zmq.EVENT_DISCONNECTED
-        if self._keys is not None:
-            secure_subscriber(sub, self._keys)
-            events |= HANDSHAKE_FAILURES
+        events = zmq.EVENT_DISCONNECTED | self._guard.secure_subscriber(sub)
         # zmq never reconnects a link it cut on a protocol error (such an oversized frame)
         monitor: zmq.Socket[bytes] = sub.get_monitor_socket(events)
         self._sockets.append(monitor)
@@ -348,18 +330,18 @@ class _Worker:
         pub: zmq.Socket[bytes],
         sub: zmq.Socket[bytes],
         monitor: zmq.Socket[bytes],
-        zap: ZapHandler | None,
+        zap: zmq.Socket[bytes] | None,
     ) -> None:
         poller = zmq.Poller()
         poller.register(pair, zmq.POLLIN)
         poller.register(sub, zmq.POLLIN)
         poller.register(monitor, zmq.POLLIN)
         if zap is not None:
-            poller.register(zap.socket, zmq.POLLIN)
+            poller.register(zap, zmq.POLLIN)
         while not self._stop_event.is_set():
             ready = dict(poller.poll(_POLL_MS))
-            if zap is not None and zap.socket in ready:
-                self._authenticate(zap)
+            if zap is not None and zap in ready:
+                self._guard.authenticate(_BATCH)
             if sub in ready:
                 self._drain_inbound(sub)
             if monitor in ready:
@@ -433,42 +415,19 @@ class _Worker:
             except zmq.Again:
                 return
             address = bytes(event["endpoint"]).decode(errors="replace")
-            if event["event"] & HANDSHAKE_FAILURES:
-                reason = describe_handshake_failure(event["event"], event["value"])
-                self._refuse(AuthRefused(address, reason))
+            if self._guard.handshake_failed(event["event"], event["value"], address):
                 continue
             for identifier, connected in list(self._connected.items()):
                 if connected == address:
                     self._disconnect(sub, identifier)
                     self._connect(sub, identifier, address)
 
-    def _authenticate(self, zap: ZapHandler) -> None:
-        """Answer every pending ZAP request (a subscriber's handshake waits for it)."""
-        for _ in range(_BATCH):
-            try:
-                frames = zap.socket.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            refused = zap.answer(frames)
-            if refused is not None:
-                self._refuse(refused)
-
-    def _refuse(self, refused: AuthRefused) -> None:
-        """Report a refusal once per address and cause per period (a refused peer retries)."""
-        if self._refusals.due(refused.address, refused.reason):
-            self._report(refused)
-
     def _connect(self, sub: zmq.Socket[bytes], identifier: str, address: str) -> None:
         if self._connected.get(identifier) == address:
             return
         self._disconnect(sub, identifier)
-        if self._keys is not None:
-            server_key = self._keys.key_of(identifier)
-            if server_key is None:
-                reason = f"no public key for {identifier}: its bus is not subscribed (refused)"
-                self._refuse(AuthRefused(address, reason))
-                return
-            expect_server(sub, server_key)
+        if not self._guard.before_connect(sub, identifier, address):
+            return
         try:
             sub.connect(address)
         except zmq.ZMQError as exc:  # e.g. a host name zmq cannot parse

@@ -10,11 +10,15 @@ polled by the bus thread itself, instead of pyzmq's `ThreadAuthenticator`: that 
 thread running an asyncio loop and logs through Python's `logging` (not supervisord's log),
 while STYLE.md §3 wants the bus thread to own its sockets and to say everything through the
 inbox. Each `Bus` has its own context, hence its own ZAP endpoint.
+
+`BusGuard` gathers these duties for the bus thread (`bus._Worker`), and does nothing on a plain
+bus, so the worker has a single code path.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import zmq
@@ -65,15 +69,19 @@ def expect_server(sock: zmq.Socket[bytes], server_key: bytes) -> None:
 class RefusalLimiter:
     """Tells whether a refusal is new enough to be reported (bus thread)."""
 
+    MAX_ENTRIES = 1024  # beyond, expired entries are forgotten (many addresses over time)
+
     def __init__(self, period: float = REFUSAL_PERIOD) -> None:
         self._period = period
         self._last: dict[tuple[str, str], float] = {}
 
-    def due(self, address: str, cause: str) -> bool:
-        now = time.monotonic()
+    def due(self, address: str, cause: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
         last = self._last.get((address, cause))
         if last is not None and now - last < self._period:
             return False
+        if len(self._last) >= self.MAX_ENTRIES:
+            self._last = {k: t for k, t in self._last.items() if now - t < self._period}
         self._last[(address, cause)] = now
         return True
 
@@ -124,3 +132,80 @@ def describe_handshake_failure(event: int, value: int) -> str:
     if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
         return f"the bus publisher refused our key (ZAP status {value})"
     return "CURVE handshake with the bus publisher failed (not the listed peer key?)"
+
+
+class BusGuard:
+    """The bus thread's CURVE duties; every method is a no-op on a plain bus (no keys).
+
+    Refusals go to `report` (the bus's inbox), at most once per address and cause per period.
+    """
+
+    def __init__(
+        self,
+        context: zmq.Context[zmq.Socket[bytes]],
+        keys: BusKeys | None,
+        report: Callable[[AuthRefused], None],
+    ) -> None:
+        self._context = context
+        self._keys = keys
+        self._report = report
+        self._limiter = RefusalLimiter()
+        self._zap: ZapHandler | None = None
+
+    def start(self) -> zmq.Socket[bytes] | None:
+        """Check the key pair (ValueError) and bind the ZAP handler; its socket, to poll."""
+        if self._keys is None:
+            return None
+        local_public_key(self._keys)
+        # bound before PUB: a CURVE server finding no ZAP handler accepts any client
+        self._zap = ZapHandler(self._context, self._keys.allowed_keys)
+        return self._zap.socket
+
+    def secure_publisher(self, pub: zmq.Socket[bytes]) -> None:
+        if self._keys is not None:
+            secure_publisher(pub, self._keys)
+
+    def secure_subscriber(self, sub: zmq.Socket[bytes]) -> int:
+        """Set our key pair on SUB; return the monitor events to watch besides disconnections."""
+        if self._keys is None:
+            return 0
+        secure_subscriber(sub, self._keys)
+        return HANDSHAKE_FAILURES
+
+    def before_connect(self, sub: zmq.Socket[bytes], identifier: str, address: str) -> bool:
+        """Set the peer's public key for the next connect; False (reported) when it has none."""
+        if self._keys is None:
+            return True
+        server_key = self._keys.key_of(identifier)
+        if server_key is None:
+            reason = f"no public key for {identifier}: its bus is not subscribed (refused)"
+            self.refuse(AuthRefused(address, reason))
+            return False
+        expect_server(sub, server_key)
+        return True
+
+    def authenticate(self, batch: int) -> None:
+        """Answer the pending ZAP requests (a subscriber's handshake waits for the answer)."""
+        if self._zap is None:
+            return
+        for _ in range(batch):
+            try:
+                frames = self._zap.socket.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            refused = self._zap.answer(frames)
+            if refused is not None:
+                # limited per address whatever the key: a client cycling keys cannot flood
+                self.refuse(refused, cause="zap")
+
+    def handshake_failed(self, event: int, value: int, address: str) -> bool:
+        """Report a monitor event that is a failed CURVE handshake; False for other events."""
+        if not event & HANDSHAKE_FAILURES:
+            return False
+        self.refuse(AuthRefused(address, describe_handshake_failure(event, value)))
+        return True
+
+    def refuse(self, refused: AuthRefused, cause: str = "") -> None:
+        """Report once per address and cause per period: a refused peer keeps retrying."""
+        if self._limiter.due(refused.address, cause or refused.reason):
+            self._report(refused)

@@ -71,16 +71,23 @@ class FailureBook:
     guards: dict[str, tuple[frozenset[str], float | None]] = field(default_factory=dict)
 
     def scan(
-        self, context: Context, live: set[str], starting: Callable[[str], bool]
+        self,
+        context: Context,
+        live: set[str],
+        starting: Callable[[str], bool],
+        since: float = float("-inf"),
     ) -> list[Failure]:
-        """New crashes since the last scan. Crashes on dead instances, of unmanaged processes
-        or during a start job of their application (a starting failure, §10) are noted and
-        dropped."""
+        """New crashes among the processes updated at or after `since` (local monotonic time).
+
+        Crashes on dead instances, of unmanaged processes or during a start job of their
+        application (a starting failure, §10) are noted and dropped."""
         found = []
         for application in context.applications.values():
             if application.rules is None:
                 continue
             for record in application.processes.values():
+                if record.last_event_mtime < since:
+                    continue
                 for identifier, observation in record.observations.items():
                     info = observation.info
                     if not is_crash(info.state, info.expected):

@@ -365,6 +365,8 @@ class SupvisorsPlugin:
                 self.apply(action)
             if not any(isinstance(action, EnterState | SetInstanceState) for action in actions):
                 break
+        if self.repair.book.jobs or self.repair.book.system is not None:
+            self.driver.step()  # failures noted by this evaluation (a lost instance): act now
         state_modes = self.state_modes()
         if state_modes != self.published_state:
             self.published_state = state_modes

@@ -15,7 +15,7 @@ from enum import Enum
 
 from .conciliation import ConciliationPlan, FollowUp, plan_conciliation
 from .context import ApplicationRecord, Context, ProcessRecord
-from .driver import Driver
+from .driver import Driver, Ticket
 from .failures import (
     SYSTEM_STRATEGIES,
     Failure,
@@ -44,7 +44,7 @@ class Restart:
     """A RESTART_APPLICATION in progress: its stop job, then its start job."""
 
     application: str
-    job: StopJob | StartJob
+    job: StopJob | StartJob | None  # None: waiting for the Master's admission
 
 
 @dataclass(slots=True)
@@ -73,6 +73,8 @@ class RepairHandler:
         self.book = FailureBook()
         self.restarts: dict[str, Restart] = {}
         self.conciliating: dict[str, Conciliating] = {}
+        self.scanned_at = float("-inf")
+        self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
 
     # ----- failures
     def note_loss(self, identifier: str, namespecs: Iterable[str], keep: bool) -> None:
@@ -103,19 +105,23 @@ class RepairHandler:
         """On every driver step. `conciliation`: the Master in CONCILIATION applies it."""
         now = time.monotonic()
         live = {record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)}
-        failures = self.book.scan(self.context, live, self.busy)
+        # only what changed since the previous scan: this runs at every event and tick
+        failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
+        self.scanned_at = now
         if role == Role.FOLLOWER:
             self.book.clear()
-            return
-        self._add(failures)
+        else:
+            self._add(failures)
+        # what this instance began (a conciliate() call is served by any instance)
+        self._use_tickets(now)
+        self._advance_restarts(now)
+        self._advance_conciliations(now)
         if role != Role.MASTER:
             return
         if self.book.system is not None:
             strategy, self.book.system = self.book.system, None
             self.request_system(strategy)
             return
-        self._advance_restarts(now)
-        self._advance_conciliations(now)
         for name in list(self.book.jobs):
             if not self.busy(name):
                 self._apply(self.book.jobs.pop(name))
@@ -127,6 +133,7 @@ class RepairHandler:
         """The driver dropped its jobs (election, stop states): what was under way is over."""
         self.restarts.clear()
         self.conciliating.clear()
+        self.tickets.clear()
 
     def _apply(self, job: FailureJob) -> None:
         application = self.context.applications.get(job.application)
@@ -152,19 +159,43 @@ class RepairHandler:
         elif strategy in SYSTEM_STRATEGIES:
             self.request_system(strategy)
 
+    # ----- admission: a remote Master answers later (behaviour.md §6.4)
+    def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
+        group = key.split(":", 1)[0]
+        ticket = self.driver.admit(key, self.driver.starting_anywhere(group))
+        self.tickets.append((ticket, act))
+        self._use_tickets(time.monotonic())
+
+    def _use_tickets(self, now: float) -> None:
+        for item in list(self.tickets):
+            ticket, act = item
+            if not ticket.decided and now < ticket.expires:
+                continue
+            self.tickets.remove(item)
+            if ticket.decided and not ticket.reason:
+                act()
+                continue
+            why = ticket.reason or "the Master did not answer"
+            self.logger.info(f"{ticket.key}: not restarted: {why}")
+            self.book.guards.pop(ticket.key, None)
+            self.restarts.pop(ticket.key, None)
+
     def _restart_start(self, application: ApplicationRecord) -> None:
         name = application.name
-        ticket = self.driver.admit(name, self.driver.starting_anywhere(name))
-        if ticket.reason or application.rules is None:
-            self.logger.info(f"{name}: not restarted: {ticket.reason}")
-            self.book.guards.pop(name, None)
-            self.restarts.pop(name, None)
-            return
-        job = self.driver.start_application(application, application.rules.starting_strategy)
-        if job.ended:
-            self._restarted(name, job)
-        else:
-            self.restarts[name] = Restart(name, job)
+        self.restarts[name] = Restart(name, None)  # busy until the start job is under way
+
+        def start() -> None:
+            current = self.context.applications.get(name)
+            if current is None or current.rules is None:
+                self.restarts.pop(name, None)
+                return
+            job = self.driver.start_application(current, current.rules.starting_strategy)
+            if job.ended:
+                self._restarted(name, job)
+            else:
+                self.restarts[name] = Restart(name, job)
+
+        self._when_admitted(name, start)
 
     def _restarted(self, name: str, job: StartJob) -> None:
         self.restarts.pop(name, None)
@@ -174,7 +205,7 @@ class RepairHandler:
 
     def _advance_restarts(self, now: float) -> None:
         for name, restart in list(self.restarts.items()):
-            if not restart.job.ended:
+            if restart.job is None or not restart.job.ended:
                 continue
             application = self.context.applications.get(name)
             if isinstance(restart.job, StartJob):
@@ -186,15 +217,19 @@ class RepairHandler:
 
     def _start_processes(self, application: ApplicationRecord, namespecs: Iterable[str]) -> None:
         strategy = application.rules.starting_strategy if application.rules else None
+        if strategy is None:
+            return
         for record in application.processes.values():
             if record.namespec not in namespecs or record.view().running_identifiers:
                 continue
-            ticket = self.driver.admit(record.namespec, self.driver.starting_anywhere(record.group))
-            if ticket.reason or strategy is None:
-                self.logger.info(f"{record.namespec}: not restarted: {ticket.reason}")
-                continue
-            self.logger.warn(f"{record.namespec}: running failure, starting it again")
-            self.driver.start_processes(application, [record], strategy, "")
+
+            def start(record: ProcessRecord = record) -> None:
+                if record.view().running_identifiers:
+                    return
+                self.logger.warn(f"{record.namespec}: starting it again")
+                self.driver.start_processes(application, [record], strategy, "")
+
+            self._when_admitted(record.namespec, start)
 
     # ----- conciliation (behaviour.md §11)
     def conciliate(self, strategy: ConciliationStrategies) -> bool:

@@ -21,6 +21,8 @@ class _Call(threading.Thread):
     """Runs the waiting call; keeps its result or exception for the calling thread."""
 
     def __init__(self, call: Callable[[], Any]) -> None:
+        # a client-side thread: daemon so that ^C during the wait ends supvisorsctl at once
+        # (supervisorctl's loop catches KeyboardInterrupt); it is joined otherwise
         super().__init__(name="supvisorsctl-call", daemon=True)
         self._call = call
         self.result: Any = None

@@ -19,7 +19,7 @@ import pytest
 import zmq
 
 from supvisors_ext.bus import THREAD_NAME, Bus, BusFailure, Inbound, PeerEndpoint
-from supvisors_ext.bus_security import AuthRefused
+from supvisors_ext.bus_security import AuthRefused, RefusalLimiter
 from supvisors_ext.keygen import create_key_pair
 from supvisors_ext.keys import BusKeys, load_bus_keys
 from supvisors_ext.messages import ProcessRemovedMessage, TickMessage, encode
@@ -177,9 +177,10 @@ def test_publisher_without_the_listed_secret_key_cannot_inject(
     rogue.bus.connect(a.endpoint)
     a.bus.start()
     rogue.bus.start()
-    got_a, _ = exchange(a, rogue, lambda x, y: bool(refusals(x)))
+    impostor = f"tcp://{HOST}:{rogue.port}"
+    got_a, _ = exchange(a, rogue, lambda x, y: impostor in {i.address for i in refusals(x)})
     reasons = {item.address: item.reason for item in refusals(got_a)}
-    assert f"tcp://{HOST}:{rogue.port}" in reasons or HOST in reasons
+    assert "CURVE handshake with the bus publisher failed" in reasons[impostor]
     for _ in range(20):
         rogue.bus.publish(ProcessRemovedMessage("b", 1.0, "group", "name"))
     got_a, _ = exchange_for(a, rogue, 1.0)
@@ -257,3 +258,46 @@ def test_secret_file_whose_public_key_does_not_match_fails_the_bus(
     item = a.inbox.get(timeout=DEADLINE)
     assert isinstance(item, BusFailure)
     assert "bus_secret_key_file" in item.reason
+
+
+def test_subscribers_cycling_keys_are_reported_once_per_address(
+    store: KeyStore, make_node: Callable[..., Node]
+) -> None:
+    a_keys = store.keys("a", {"b": "b"})
+    a = make_node("a", a_keys)
+    a.bus.start()
+    with zmq.Context() as context:
+        subs = []
+        try:
+            for _ in range(5):  # five unknown keys from the same address
+                public, secret = zmq.curve_keypair()
+                sub = context.socket(zmq.SUB)
+                subs.append(sub)
+                sub.setsockopt(zmq.LINGER, 0)
+                sub.setsockopt(zmq.CURVE_PUBLICKEY, public)
+                sub.setsockopt(zmq.CURVE_SECRETKEY, secret)
+                sub.setsockopt(zmq.CURVE_SERVERKEY, a_keys.public_key)
+                sub.setsockopt(zmq.SUBSCRIBE, b"")
+                sub.connect(f"tcp://{HOST}:{a.port}")
+            items: list[object] = []
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline:  # every one retries meanwhile
+                a.bus.publish(tick("a", 1))
+                time.sleep(0.05)
+                items += a.drain()
+        finally:
+            for sub in subs:
+                sub.close(linger=0)
+    refused = refusals(items)
+    assert len(refused) == 1 and refused[0].address == HOST
+
+
+def test_refusal_limiter_period_and_pruning() -> None:
+    limiter = RefusalLimiter(period=60.0)
+    assert limiter.due("h", "zap", now=0.0)
+    assert not limiter.due("h", "zap", now=59.0)
+    assert limiter.due("h", "other", now=59.0)
+    assert limiter.due("h", "zap", now=60.0)
+    for index in range(RefusalLimiter.MAX_ENTRIES + 10):
+        limiter.due(f"10.0.{index // 256}.{index % 256}", "zap", now=1000.0 + index)
+    assert len(limiter._last) <= RefusalLimiter.MAX_ENTRIES

@@ -6,6 +6,9 @@ The cluster's program files are produced by running `supvisors_breed` on a templ
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +20,7 @@ from supvisors_ext.supvisorsctl import main
 from tests.harness import (
     CTLPLUGIN_SECTION,
     Cluster,
+    Deadline,
     add_scenario2,
     group_section,
     program_section,
@@ -60,6 +64,33 @@ def run_tool(name: str, *argv: str, cwd: Path | None = None) -> subprocess.Compl
     """Run an installed console script (the real entry point) with a deadline."""
     command = [str(BIN / name), *argv]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+def run_on_terminal(*argv: str, timeout: float = 60) -> tuple[int, str]:
+    """Run supvisorsctl with its stdout on a pseudo-terminal; return its status and output."""
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+    try:
+        try:
+            process = subprocess.Popen(
+                [str(BIN / "supvisorsctl"), *argv], stdin=subprocess.DEVNULL, stdout=slave
+            )
+        finally:
+            os.close(slave)  # the child keeps its copy: EOF (EIO) when it exits
+        deadline = Deadline(timeout)
+        while not deadline.expired():
+            ready, _, _ = select.select([master], [], [], deadline.remaining())
+            try:
+                data = os.read(master, 4096) if ready else b""
+            except OSError:  # EIO: the child closed the terminal
+                data = b""
+            if not data:
+                break
+            chunks.append(data)
+        status = process.wait(timeout=deadline.remaining() + 1)
+    finally:
+        os.close(master)
+    return status, b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def breed_scenario2(tmp_path: Path) -> Path:
@@ -298,17 +329,24 @@ def test_application_and_process_control_then_cluster_shutdown(
     view = "scen2_hci_02:scen2_chart_view"
     assert ctl("console_3", "stop_process", view) == (0, f"{view} stopped\n", "")
     assert ctl("console_3", "start_args", view, "--flag", "7") == (0, f"{view} started\n", "")
-    status, out, _ = ctl("console_3", "local_status", view)
-    assert out.splitlines()[1].split()[2:] == ["RUNNING", out.splitlines()[1].split()[3],
-                                               "--flag", "7"]  # fmt: skip
+    row = ctl("console_3", "local_status", view)[1].splitlines()[1].split()
+    assert (row[2], row[4:]) == ("RUNNING", ["--flag", "7"])
     assert ctl("console_3", "restart_process", "LOCAL", view) == (0, f"{view} restarted\n", "")
-    assert ctl("console_3", "stop_process", view)[0] == 0
-    assert ctl("console_3", "start_process_args", "LOCAL", view, "-q")[1] == f"{view} started\n"
+    assert ctl("console_3", "stop_process", view) == (0, f"{view} stopped\n", "")
+    assert ctl("console_3", "start_process_args", "LOCAL", view, "-q") == (
+        0, f"{view} started\n", "",
+    )  # fmt: skip
     assert ctl("console_3", "restart_application", "LOCAL", "scen2_hci_02") == (
         0, "scen2_hci_02 restarted\n", "",
     )  # fmt: skip
     assert host_of(cluster["server_1"], "scen2_hci_02") == {console["console_3"]}
     assert ctl("server_2", "stop_application", "scen2_hci_02") == (0, "scen2_hci_02 stopped\n", "")
+    # on a terminal, a start shows its stages
+    status, out = run_on_terminal("-s", cluster["console_2"].url, "start_application", "LOCAL",
+                                  "scen2_hci_03")  # fmt: skip
+    assert status == 0
+    assert out.splitlines()[-1] == "scen2_hci_03 started"
+    assert any(line.startswith("  scen2_hci_03: stage 1 ") for line in out.splitlines()), out
 
     assert ctl("console_2", "sshutdown") == (0, "Supvisors shutdown requested\n", "")
     for instance in cluster:

@@ -19,12 +19,13 @@ SRV = ("scen2_srv_01", "scen2_srv_02", "scen2_srv_03")
 ALIVE = ("STARTING", "RUNNING", "BACKOFF")
 
 
-def fails_for(group: str) -> str:
-    """A program that exits 1 at once in `group` and sleeps elsewhere."""
+def fails_for(group: str, elsewhere_exits: bool = False) -> str:
+    """A program that exits 1 at once in `group`; elsewhere it sleeps (or exits 0: a check)."""
+    otherwise = "sys.exit(0)" if elsewhere_exits else "[time.sleep(60) for _ in iter(int, 1)]"
     code = (
         "import os, sys, time;"
         f"os.environ.get('SUPERVISOR_GROUP_NAME') == {group!r} and sys.exit(1);"
-        "[time.sleep(60) for _ in iter(int, 1)]"  # iter(int, 1) never ends: sleep forever
+        f"{otherwise}"  # iter(int, 1) never ends: sleep forever
     )
     return python_command(code)
 
@@ -116,7 +117,7 @@ def test_req14_starting_failure_stops_the_whole_srv(make_cluster: Any, tmp_path:
 
 def test_req24_hci_start_continues_after_a_failure(make_cluster: Any, tmp_path: Path) -> None:
     cluster = make_cluster()
-    commands = {"scen2_check_internal_data_bus": fails_for("scen2_hci_01")}
+    commands = {"scen2_check_internal_data_bus": fails_for("scen2_hci_01", elsewhere_exits=True)}
     nicks = start_scenario2(cluster, tmp_path, commands=commands)
     wait_ready(cluster, nicks)
     console = cluster["console_1"]
@@ -179,7 +180,7 @@ def _kill_host_of_srv_01(cluster: Cluster, how: str, master: bool) -> tuple[str,
     observer = cluster["console_1"]
     host_id = host_of(observer, "scen2_srv_01")
     host = nick_of(cluster, host_id)
-    master_id = observer.supvisors.get_master_identifier()["master_identifier"]
+    master_id = observer.supvisors.get_master_identifier()["identifier"]
     assert (host_id == master_id) == master, (host_id, master_id)
     if how == "kill":
         cluster.kill(host)
@@ -192,7 +193,7 @@ def _kill_host_of_srv_01(cluster: Cluster, how: str, master: bool) -> tuple[str,
 def _place_srv_01(cluster: Cluster, on_master: bool) -> None:
     """Move scen2_srv_01 onto (or off) the Master's server with a CONFIG-free restart."""
     observer = cluster["console_1"]
-    master_id = observer.supvisors.get_master_identifier()["master_identifier"]
+    master_id = observer.supvisors.get_master_identifier()["identifier"]
     if (host_of(observer, "scen2_srv_01") == master_id) == on_master:
         return
     # swap by name: use the srv that is where we want srv_01, renaming is not possible, so
@@ -279,7 +280,7 @@ def test_req16_hung_server_fails_over_and_nothing_runs_twice_after(
 
 def _srv_01_on_master(cluster: Cluster) -> bool:
     observer = cluster["console_1"]
-    master_id = observer.supvisors.get_master_identifier()["master_identifier"]
+    master_id = observer.supvisors.get_master_identifier()["identifier"]
     return host_of(observer, "scen2_srv_01") == master_id
 
 
@@ -314,7 +315,8 @@ def test_req26_console_killed_hci_not_restarted(make_cluster: Any, tmp_path: Pat
 def _make_conflict(cluster: Cluster, namespec: str) -> tuple[str, str]:
     """Start a running srv process a second time on another server with plain supervisor."""
     observer = cluster["console_1"]
-    first = nick_of(cluster, host_of(observer, namespec.split(":")[0]))
+    (running_on,) = observer.supvisors.get_process_info(namespec)[0]["identifiers"]
+    first = nick_of(cluster, running_on)
     second = next(nick for nick in SERVERS if nick != first)
     time.sleep(1.1)  # spawn times have a one-second resolution: the copies must differ
     cluster[second].supervisor.startProcess(namespec, True)
@@ -332,8 +334,14 @@ def _make_conflict(cluster: Cluster, namespec: str) -> tuple[str, str]:
     return first, second
 
 
-def _state(cluster: Cluster) -> str:
-    return cluster["console_2"].supvisors.get_supvisors_state()["fsm_statename"]
+def _state(cluster: Cluster, nick: str = "console_2") -> str:
+    return cluster[nick].supvisors.get_supvisors_state()["fsm_statename"]
+
+
+def conciliate_on(cluster: Cluster, nick: str, strategy: str) -> bool:
+    """conciliate() on `nick` once it has followed the Master into CONCILIATION."""
+    cluster.wait_until(lambda: _state(cluster, nick) == "CONCILIATION", timeout=10)
+    return cluster[nick].supvisors.conciliate(strategy)
 
 
 def test_req12_conflicts_and_every_conciliation_strategy(make_cluster: Any, tmp_path: Path) -> None:
@@ -349,8 +357,7 @@ def test_req12_conflicts_and_every_conciliation_strategy(make_cluster: Any, tmp_
     conflict = observer.supvisors.get_conflicts()
     assert [c["process_name"] for c in conflict] == ["scen2_config_manager"]
     assert len(conflict[0]["identifiers"]) == 2
-    cluster.wait_until(lambda: _state(cluster) == "CONCILIATION", timeout=10)
-    assert observer.supvisors.conciliate("USER") is False
+    assert conciliate_on(cluster, "console_1", "USER") is False
     with pytest.raises(xmlrpc.client.Fault) as raised:
         observer.supvisors.conciliate("NOPE")
     assert raised.value.faultCode == 2  # INCORRECT_PARAMETERS
@@ -362,21 +369,21 @@ def test_req12_conflicts_and_every_conciliation_strategy(make_cluster: Any, tmp_
     # INFANTICIDE: the older copy stays
     namespec = "scen2_srv_02:scen2_sensor_acquisition"
     first, second = _make_conflict(cluster, namespec)
-    cluster["server_1"].supvisors.conciliate("INFANTICIDE")
+    assert conciliate_on(cluster, "server_1", "INFANTICIDE") is True
     cluster.wait_until(lambda: _state(cluster) == "OPERATION", timeout=15)
     assert running_copies(cluster, servers, namespec) == [first]
 
     # STOP: no copy stays
     namespec = "scen2_srv_03:scen2_data_processing"
     _make_conflict(cluster, namespec)
-    observer.supvisors.conciliate("STOP")
+    assert conciliate_on(cluster, "console_1", "STOP") is True
     cluster.wait_until(lambda: _state(cluster) == "OPERATION", timeout=15)
     cluster.wait_until(lambda: not running_copies(cluster, servers, namespec), timeout=10)
 
     # RESTART: every copy stopped, then one started again
     namespec = "scen2_srv_01:scen2_sensor_acquisition"
     _make_conflict(cluster, namespec)
-    observer.supvisors.conciliate("RESTART")
+    assert conciliate_on(cluster, "console_1", "RESTART") is True
     cluster.wait_until(lambda: len(running_copies(cluster, servers, namespec)) == 1, timeout=20)
     cluster.wait_until(lambda: _state(cluster) == "OPERATION", timeout=15)
 
@@ -384,7 +391,7 @@ def test_req12_conflicts_and_every_conciliation_strategy(make_cluster: Any, tmp_
     namespec = "scen2_srv_02:scen2_internal_data_bus"
     _make_conflict(cluster, namespec)
     restarted_after = time.time()
-    observer.supvisors.conciliate("RUNNING_FAILURE")
+    assert conciliate_on(cluster, "console_1", "RUNNING_FAILURE") is True
 
     def srv_02_restarted() -> bool:
         if app_info(observer, "scen2_srv_02")["statename"] != "RUNNING":
@@ -411,3 +418,47 @@ def test_configured_conciliation_strategy_applies_by_itself(
     )
     cluster.wait_until(lambda: _state(cluster) == "OPERATION", timeout=15)
     assert cluster["console_1"].supvisors.get_conflicts() == []
+
+
+def test_failover_without_room_leaves_the_srv_stopped_with_a_reason(
+    make_cluster: Any, tmp_path: Path
+) -> None:
+    """Five items on three servers (42 % each, two per server at most): losing a server with
+    two leaves room for one of them only; the other stays STOPPED with its major failure."""
+    cluster = make_cluster()
+    nicks = start_scenario2(cluster, tmp_path, items=5)
+    wait_ready(cluster, nicks, timeout=40)
+    observer = cluster["console_1"]
+    names = [f"scen2_srv_{index:02}" for index in range(1, 6)]
+    hosts = {name: host_of(observer, name) for name in names}
+    master = observer.supvisors.get_master_identifier()["identifier"]
+    crowded = [
+        inst.nick
+        for inst in cluster
+        if inst.nick in SERVERS
+        and inst.identifier != master
+        and sum(host == inst.identifier for host in hosts.values()) == 2
+    ]
+    assert crowded, f"LESS_LOADED puts two srv on two servers, one of them not the Master: {hosts}"
+    victim = cluster[crowded[0]]
+    lost = [name for name, host in hosts.items() if host == victim.identifier]
+    cluster.kill(victim.nick)
+
+    def settled() -> bool:
+        infos = {name: app_info(observer, name) for name in lost}
+        running = [name for name, info in infos.items() if info["statename"] == "RUNNING"]
+        stopped = [
+            name
+            for name, info in infos.items()
+            if info["statename"] == "STOPPED" and info["major_failure"]
+        ]
+        return len(running) == 1 and len(stopped) == 1
+
+    cluster.wait_until(settled, timeout=30, message=f"{lost}: one must fail over, one stop")
+    stopped = next(name for name in lost if app_info(observer, name)["statename"] == "STOPPED")
+    reasons = {info["statename"] for info in observer.supvisors.get_process_info(f"{stopped}:*")}
+    assert "RUNNING" not in reasons
+    for info in observer.supvisors.get_all_instances_info():
+        assert info["loading"] <= 100, info
+    log = "\n".join(cluster[nick].log_tail(200) for nick in nicks if nick != victim.nick)
+    assert "No resource available" in log

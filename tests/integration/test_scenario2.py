@@ -5,8 +5,7 @@ One test per requirement, named after it. The instances run examples/scenario2 a
 each starts with `baseline()`, which brings it back to the state after boot (every
 scen2_srv running once, every scen2_hci stopped, no injected fault). The boot state itself
 is recorded once, before any test acts, for the requirements about the automatic start.
-Requirements 14-16 and 24-26 (failure handling, issue 5) share a second cluster; the
-checks that go through the command line wait for issue 6.
+Requirements 14-16 and 24-26 (failure handling, issue 5) share a second cluster.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ HCI = tuple(f"scen2_hci_{n:02}" for n in range(1, ITEMS + 1))
 ABNORMAL_TERMINATION, ALREADY_STARTED = 40, 60
 TICK = 0.5  # tick_period of etc/supervisord_*.conf
 ISSUE_5 = pytest.mark.xfail(reason="issue 5", strict=False)
-ISSUE_6 = pytest.mark.xfail(reason="issue 6: supvisorsctl commands", strict=False)
 BIN = Path(sys.executable).parent
 
 
@@ -198,10 +196,6 @@ def test_req_03_operational_status(ready: Example) -> None:
     ready.set_faults("scen2_hci_01:scen2_sensor_view")
     assert ready.slow("console_1").start_application("LOCAL", "scen2_hci_01") is True
     ready.wait_status("scen2_hci_01", ("RUNNING", False, True))
-
-
-@ISSUE_6
-def test_req_03_cli_application_info(ready: Example) -> None:
     result = cli("supvisorsctl", "-s", ready["server_1"].url, "application_info")
     assert result.returncode == 0, result.stderr
     infos = ready["server_1"].supvisors.get_all_applications_info()
@@ -367,10 +361,6 @@ def test_req_21_hci_on_requesting_console(ready: Example) -> None:
     code = fault_code(ready.slow("server_1").start_application, "LOCAL", "scen2_hci_03")
     assert code == ABNORMAL_TERMINATION
     ready.wait_status("scen2_hci_03", ("STOPPED", True, True))
-
-
-@ISSUE_6
-def test_req_21_cli_start_local(ready: Example) -> None:
     url = ready["console_1"].url
     result = cli("supvisorsctl", "-s", url, "start_application", "LOCAL", "scen2_hci_01")
     assert (result.returncode, result.stdout.strip()) == (0, "scen2_hci_01 started")
@@ -393,15 +383,12 @@ def test_req_23_one_hci_per_item(ready: Example) -> None:
     code = fault_code(ready.slow("console_1").start_application, "LOCAL", "scen2_hci_02")
     assert code == ALREADY_STARTED
     assert ready.where("scen2_hci_02", "console_3") == before == {ready["console_3"].identifier}
-
-
-@ISSUE_6
-def test_req_23_cli_already_started(ready: Example) -> None:
-    assert ready.slow("console_3").start_application("LOCAL", "scen2_hci_02") is True
     url = ready["console_1"].url
     result = cli("supvisorsctl", "-s", url, "start_application", "LOCAL", "scen2_hci_02")
     assert result.returncode == 1
-    assert "scen2_hci_02: ERROR (ALREADY_STARTED: scen2_hci_02)" in result.stdout
+    # the stream is not specified (supervisorctl prints errors on stdout)
+    assert "scen2_hci_02: ERROR (ALREADY_STARTED: scen2_hci_02)" in result.stdout + result.stderr
+    assert ready.where("scen2_hci_02", "console_3") == before
 
 
 def test_req_27_hci_stop_on_request(ready: Example) -> None:
@@ -409,15 +396,13 @@ def test_req_27_hci_stop_on_request(ready: Example) -> None:
     assert ready.slow("server_1").stop_application("scen2_hci_02") is True
     assert ready.app("scen2_hci_02", "server_1")["statename"] == "STOPPED"
     ready.cluster.wait_until(lambda: ready.where("scen2_hci_02") == set(), 5)
-
-
-@ISSUE_6
-def test_req_27_cli_stop_application(ready: Example) -> None:
+    # the extended supervisorctl, with the example's server configuration file
     assert ready.slow("console_1").start_application("LOCAL", "scen2_hci_01") is True
     conf = ready.layout.conf_path("server_1")
     env = {**launcher.instance_env(ready.layout, "server_1"), "PATH": str(BIN)}
     result = cli("supervisorctl", "-c", str(conf), "stop_application", "scen2_hci_01", env=env)
     assert (result.returncode, result.stdout.strip()) == (0, "scen2_hci_01 stopped")
+    assert ready.app("scen2_hci_01")["statename"] == "STOPPED"
 
 
 # ----- failure handling (issue 5): a second cluster, booted with a faulty scen2_srv_02

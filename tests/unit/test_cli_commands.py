@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.unit.test_cli_doubles import C1, S1, Runner, fault
@@ -266,3 +268,63 @@ def test_option_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Error: option --no-such-option not recognized" in capsys.readouterr().err
     assert main(["-h"]) == 0
     assert "supvisorsctl" in capsys.readouterr().out
+
+
+def test_every_connection_of_a_command_is_closed(run: Runner) -> None:
+    from tests.unit.test_cli_doubles import FakeServer
+
+    before = FakeServer.closed
+    assert run("sstatus")[0] == 0  # one connection, for the upcheck and every call
+    assert FakeServer.closed == before + 1
+
+
+def test_interactive_mode_reads_commands_and_exits_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from supvisors_ext.cli.shell import main
+    from tests.unit.test_cli_doubles import FakeOptions, FakeSupvisors
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("sversion\napplication_info nope\n"))
+    status = main(["-s", "http://127.0.0.1:9"], options=FakeOptions(FakeSupvisors()))
+    captured = capsys.readouterr()
+    assert status == 0  # even after a fault, as supervisorctl
+    assert "0.1.0\n" in captured.out
+    assert "nope: ERROR (no such application)" in captured.err
+
+
+def test_the_ctlplugin_takes_no_option() -> None:
+    from supvisors_ext.supvisorsctl import make_supvisors_controller_plugin
+
+    class Controller:
+        def complete(self, text: str, state: int, line: str | None = None) -> None:
+            return None
+
+        def get_server_proxy(self, namespace: str | None = None) -> None:
+            return None
+
+    with pytest.raises(ValueError, match="takes no option"):
+        make_supvisors_controller_plugin(Controller(), colour="blue")
+    plugin = make_supvisors_controller_plugin(Controller())
+    assert hasattr(plugin, "do_application_info") and hasattr(plugin, "help_collection")
+
+
+def test_credentials_and_configuration_options_are_supervisorctls(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from supvisors_ext.cli.shell import main
+    from tests.unit.test_cli_doubles import FakeOptions, FakeSupvisors
+
+    options = FakeOptions(FakeSupvisors())
+    assert main(["-s", "http://127.0.0.1:9", "-u", "ops", "-p", "pw", "sversion"], options) == 0
+    assert (options.username, options.password) == ("ops", "pw")
+    conf = tmp_path / "ctl.conf"
+    conf.write_text(
+        "[supervisorctl]\nserverurl = http://127.0.0.1:9\n\n[ctlplugin:supvisors]\n"
+        "supervisor.ctl_factory = supvisors_ext.supvisorsctl:make_supvisors_controller_plugin\n"
+    )
+    options = FakeOptions(FakeSupvisors())
+    assert main(["-c", str(conf), "master"], options) == 0
+    assert capsys.readouterr().out.endswith("Identifier: 127.0.0.1:61000\n")
+    assert [name for name, _, _ in options.plugin_factories] == ["default", "supvisors"]

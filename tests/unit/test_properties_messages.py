@@ -50,7 +50,7 @@ def sample_messages(identifier: str) -> list[Message]:
     ]
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOPICS = [topic.value.encode("ascii") for topic in Topic]
 SAMPLES = sample_messages("127.0.0.1:61000")
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from supvisors_ext.rules import Rules, RulesFileError, load_rules
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONTAINERS = ["root", "application", "programs", "program", "model"]
 LEAVES = [
     "alias", "distribution", "expected_loading", "identifiers", "operational_status",
