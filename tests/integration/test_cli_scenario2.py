@@ -336,9 +336,8 @@ def test_application_and_process_control_then_cluster_shutdown(
     assert ctl("console_3", "start_process_args", "LOCAL", view, "-q") == (
         0, f"{view} started\n", "",
     )  # fmt: skip
-    assert ctl("console_3", "restart_application", "LOCAL", "scen2_hci_02") == (
-        0, "scen2_hci_02 restarted\n", "",
-    )  # fmt: skip
+    result = ctl("console_3", "restart_application", "LOCAL", "scen2_hci_02")
+    assert result == (0, "scen2_hci_02 restarted\n", ""), result
     assert host_of(cluster["server_1"], "scen2_hci_02") == {console["console_3"]}
     assert ctl("server_2", "stop_application", "scen2_hci_02") == (0, "scen2_hci_02 stopped\n", "")
     # on a terminal, a start shows its stages
