@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .context import ProcessRecord
-from .model import ConciliationStrategies
+from .context import ApplicationRecord, ProcessRecord
+from .model import ConciliationStrategies, DistributionRules
 
 C = ConciliationStrategies
 
@@ -64,3 +64,28 @@ def plan_conciliation(
         C.RUNNING_FAILURE: FollowUp.RUNNING_FAILURE,
     }[strategy]
     return ConciliationPlan(record, tuple(running), follow_up, True)
+
+
+def whole_application_keeper(plan: ConciliationPlan, application: ApplicationRecord) -> str | None:
+    """The instance where a SINGLE_INSTANCE application must keep every process, or None.
+
+    Our choice: a per-process SENICIDE/INFANTICIDE could split such an application over two
+    instances (a hung host resumed in the middle of a failover); the copy kept for the
+    conflict decides for the whole application."""
+    rules = application.rules
+    if rules is None or rules.distribution != DistributionRules.SINGLE_INSTANCE:
+        return None
+    kept = set(plan.record.view().running_identifiers) - set(plan.stop_on)
+    if plan.stop_everywhere or len(kept) != 1:
+        return None
+    return kept.pop()
+
+
+def split_processes(application: ApplicationRecord, keep: str) -> list[tuple[str, str]]:
+    """(namespec, identifier) of the application's processes running anywhere but `keep`."""
+    return [
+        (record.namespec, identifier)
+        for record in application.processes.values()
+        for identifier in record.view().running_identifiers
+        if identifier != keep
+    ]

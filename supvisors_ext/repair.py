@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from .conciliation import ConciliationPlan, FollowUp, plan_conciliation
+from .conciliation import (
+    ConciliationPlan,
+    FollowUp,
+    plan_conciliation,
+    split_processes,
+    whole_application_keeper,
+)
 from .context import ApplicationRecord, Context, ProcessRecord
 from .driver import Driver, Ticket
 from .failures import (
@@ -54,6 +60,7 @@ class Conciliating:
     plan: ConciliationPlan
     stop_job: StopJob | None
     deadline: float
+    keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
 
 
 class RepairHandler:
@@ -160,9 +167,9 @@ class RepairHandler:
             self.request_system(strategy)
 
     # ----- admission: a remote Master answers later (behaviour.md §6.4)
-    def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
+    def _when_admitted(self, key: str, act: Callable[[], None], repair: bool = False) -> None:
         group = key.split(":", 1)[0]
-        ticket = self.driver.admit(key, self.driver.starting_anywhere(group))
+        ticket = self.driver.admit(key, self.driver.starting_anywhere(group), repair=repair)
         self.tickets.append((ticket, act))
         self._use_tickets(time.monotonic())
 
@@ -247,12 +254,17 @@ class RepairHandler:
             where = ", ".join(plan.stop_on)
             self.logger.warn(f"{record.namespec}: conflict, {strategy.name} stops it on {where}")
             stop_job = None
+            keeper = whole_application_keeper(plan, application)
             if plan.stop_everywhere:
                 stop_job = self.driver.stop_processes(application, [record], record.namespec)
+            elif keeper is not None:
+                stops = split_processes(application, keeper)
+                self.logger.warn(f"{application.name}: kept whole on {keeper}")
+                self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
             else:
                 self.driver.execute([StopCommand(ident, record.namespec) for ident in plan.stop_on])
             deadline = now + 2 * self.driver.jobs.tick_period + _stop_time(record)
-            self.conciliating[record.namespec] = Conciliating(plan, stop_job, deadline)
+            self.conciliating[record.namespec] = Conciliating(plan, stop_job, deadline, keeper)
         return True
 
     def _advance_conciliations(self, now: float) -> None:
@@ -267,6 +279,24 @@ class RepairHandler:
                 self.logger.warn(f"{namespec}: still running after the conciliation stops")
             del self.conciliating[namespec]
             self._follow_up(item.plan)
+            if item.keeper is not None:
+                self._complete(item.plan.record.group)
+
+    def _complete(self, name: str) -> None:
+        """An automatically started application kept whole after a conciliation may miss the
+        processes that were stopped elsewhere: start them where it runs (a repair, §7)."""
+        application = self.context.applications.get(name)
+        rules = application.rules if application else None
+        if application is None or rules is None or rules.start_sequence <= 0:
+            return
+        if not application.status().major_failure or self.busy(name):
+            return
+
+        def start() -> None:
+            self.logger.warn(f"{name}: completing it after the conciliation")
+            self.driver.start_application(application, rules.starting_strategy)
+
+        self._when_admitted(name, start, repair=True)
 
     def _follow_up(self, plan: ConciliationPlan) -> None:
         record = plan.record

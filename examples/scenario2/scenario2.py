@@ -3,12 +3,14 @@
     python examples/scenario2/scenario2.py start [--items X] [--run-dir DIR]
     python examples/scenario2/scenario2.py status [--run-dir DIR]
     python examples/scenario2/scenario2.py stop [--run-dir DIR]
+    python examples/scenario2/scenario2.py kill|restart NICK [--run-dir DIR]
 
 `start` launches six `supervisord -n` (from the virtual environment of the Python running
 this script) with `etc/supervisord_server.conf` / `etc/supervisord_console.conf`, waits until
 the cluster is in OPERATION with the scen2_srv applications started, prints the
 `application_info` table, and stays in the foreground: Ctrl-C (or `stop` from another shell)
-shuts the whole cluster down. Logs go to `<run dir>/<nick>/` (default run dir:
+shuts the whole cluster down. `kill NICK` SIGKILLs one instance and its programs (a host
+crash), `restart NICK` starts it again. Logs go to `<run dir>/<nick>/` (default run dir:
 `examples/scenario2/run/`): `supervisord.log` (supervisord and the plugin), `supervisord.out`
 (stdout/stderr), `childlog/` (the programs).
 
@@ -52,6 +54,16 @@ BUS_PORT_BASE_ENV = "SCEN2_BUS_PORT_BASE"
 DEFAULT_BUS_PORT_BASE = 63000
 DEFAULT_BUS_PORT_STRIDE = 100
 STATE_FILE = "scenario2.json"
+LAYOUT_FIELDS = (
+    "items",
+    "http_ports",
+    "bus_port_base",
+    "bus_port_stride",
+    "core_identifiers",
+    "synchro_options",
+    "synchro_timeout",
+    "python",
+)
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 40.0
 RPC_TIMEOUT = 5.0
@@ -245,7 +257,8 @@ def print_status(layout: Layout, nicks: Sequence[str] = NICKS) -> int:
 
 # ----- the running cluster: a state file in the run dir lets `status` and `stop` find it
 def save_state(layout: Layout, pids: Mapping[str, int]) -> None:
-    state = {"items": layout.items, "http_ports": dict(layout.http_ports), "pids": dict(pids)}
+    state = {name: getattr(layout, name) for name in LAYOUT_FIELDS}
+    state.update(run_dir=str(layout.run_dir), pids=dict(pids))
     (layout.run_dir / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
 
@@ -255,7 +268,7 @@ def load_state(run_dir: Path) -> tuple[Layout, dict[str, int]]:
     if not path.exists():
         raise FileNotFoundError(f"no Scenario 2 cluster started in {run_dir}")
     state = json.loads(path.read_text())
-    layout = Layout(run_dir=run_dir, items=state["items"], http_ports=state["http_ports"])
+    layout = Layout(run_dir=run_dir, **{name: state[name] for name in LAYOUT_FIELDS})
     return layout, {nick: int(pid) for nick, pid in state["pids"].items()}
 
 
@@ -314,7 +327,7 @@ def start(layout: Layout) -> int:
     """Start the six instances, wait for OPERATION, print the table, stay until stopped."""
     try:
         _, pids = load_state(layout.run_dir)
-    except FileNotFoundError:
+    except (FileNotFoundError, KeyError, ValueError):
         pids = {}
     if any(pid_alive(pid) for pid in pids.values()):
         print(f"Error: a cluster already runs from {layout.run_dir} (use stop)", file=sys.stderr)
@@ -334,7 +347,7 @@ def start(layout: Layout) -> int:
         wait_ready(layout, popens, begin)
         stopping = True  # from here on, the end of every supervisord is normal
         print("\nCtrl-C or `scenario2.py stop` stops the cluster")
-        while any(popen.poll() is None for popen in popens.values()):
+        while any(pid_alive(pid) for pid in current_pids(layout, popens)):
             time.sleep(0.5)
         print("every supervisord has exited")
         return 0
@@ -343,7 +356,7 @@ def start(layout: Layout) -> int:
             print(f"Error: {exc}", file=sys.stderr)
         print("stopping the cluster...")
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan it
-        shutdown(layout, {n: p.pid for n, p in popens.items()}, lambda: _reap(popens))
+        shutdown(layout, current_pids(layout, popens), lambda: _reap(popens))
         print("cluster stopped")
         return 0 if stopping or isinstance(exc, KeyboardInterrupt) else 1
     finally:
@@ -353,6 +366,15 @@ def start(layout: Layout) -> int:
 def _reap(popens: Mapping[str, subprocess.Popen[bytes]]) -> None:
     for popen in popens.values():
         popen.poll()
+
+
+def current_pids(layout: Layout, popens: Mapping[str, subprocess.Popen[bytes]]) -> dict[str, int]:
+    """The supervisord pids, `restart` included; our own dead children are reaped first."""
+    _reap(popens)
+    try:
+        return load_state(layout.run_dir)[1]
+    except (FileNotFoundError, ValueError, KeyError):
+        return {nick: popen.pid for nick, popen in popens.items()}
 
 
 def wait_ready(layout: Layout, popens: Mapping[str, subprocess.Popen[bytes]], begin: float) -> None:
@@ -375,11 +397,7 @@ def wait_ready(layout: Layout, popens: Mapping[str, subprocess.Popen[bytes]], be
 
 def stop(run_dir: Path) -> int:
     """Shut down the cluster started from `run_dir` (by another `start`)."""
-    try:
-        layout, pids = load_state(run_dir)
-    except FileNotFoundError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
+    layout, pids = load_state(run_dir)
     shutdown(layout, pids, lambda: None)
     if any(pid_alive(pid) for pid in pids.values()):
         print("Error: some supervisord still run", file=sys.stderr)
@@ -389,26 +407,51 @@ def stop(run_dir: Path) -> int:
 
 
 def status(run_dir: Path) -> int:
-    try:
-        layout, _ = load_state(run_dir)
-    except FileNotFoundError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
+    """Print the instances' states and the application table."""
+    layout, _ = load_state(run_dir)
     return print_status(layout)
+
+
+def kill(run_dir: Path, nick: str) -> int:
+    """SIGKILL one instance and every program it runs (a host crash)."""
+    _, pids = load_state(run_dir)
+    kill_sessions([pids[nick]])
+    print(f"{nick}: supervisord {pids[nick]} and its programs killed")
+    return 0
+
+
+def restart(run_dir: Path, nick: str) -> int:
+    """Start again one instance that was killed or stopped."""
+    layout, pids = load_state(run_dir)
+    if pid_alive(pids[nick]):
+        print(f"Error: {nick} is running (pid {pids[nick]})", file=sys.stderr)
+        return 1
+    pids[nick] = launch(layout, nick).pid
+    save_state(layout, pids)
+    print(f"{nick}: supervisord started again (pid {pids[nick]})")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("start", "status", "stop"))
+    parser.add_argument("command", choices=("start", "status", "stop", "kill", "restart"))
+    parser.add_argument("nick", nargs="?", choices=NICKS, help="for kill and restart")
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS, help="X (default 3)")
     parser.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR, help="logs and state")
     args = parser.parse_args(argv)
     run_dir = args.run_dir.resolve()
+    if (args.nick is None) == (args.command in ("kill", "restart")):
+        parser.error("kill and restart take one nick, the other commands none")
     if args.command == "start":
         if not 1 <= args.items < DEFAULT_BUS_PORT_STRIDE:
             parser.error(f"--items must be in [1, {DEFAULT_BUS_PORT_STRIDE - 1}]")
         return start(Layout(run_dir=run_dir, items=args.items))
-    return stop(run_dir) if args.command == "stop" else status(run_dir)
+    commands = {"stop": stop, "status": status, "kill": kill, "restart": restart}
+    try:
+        return commands[args.command](run_dir, *([args.nick] if args.nick else []))
+    except FileNotFoundError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -81,10 +81,14 @@ class Cluster:
         plugin: bool | None = None,
         loglevel: str | None = None,
         listed: bool = True,
+        host: str | None = None,
+        netns: str | None = None,
     ) -> Instance:
         """Declare an instance; ports are reserved now unless given.
 
         ``programs`` are section texts (see ``programs.program_section``) joined to ``extra``.
+        ``host`` replaces 127.0.0.1 in its identifier and HTTP address; ``netns`` runs it in
+        that network namespace (``tests.harness.netns``).
         """
         if nick in self.instances:
             raise ValueError(f"instance {nick!r} already added")
@@ -103,8 +107,9 @@ class Cluster:
             plugin=self.plugin if plugin is None else plugin,
             loglevel=loglevel or self.loglevel,
             listed=listed,
+            **({"host": host} if host else {}),
         )
-        instance = Instance(spec, self.root / nick, self.rpc_timeout)
+        instance = Instance(spec, self.root / nick, self.rpc_timeout, netns)
         self.instances[nick] = instance
         return instance
 

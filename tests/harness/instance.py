@@ -15,6 +15,7 @@ import psutil
 
 from tests.harness import sessions
 from tests.harness.config import InstanceSpec, write_supervisord_conf
+from tests.harness.netns import make_netns_proxy
 from tests.harness.rpc import DEFAULT_RPC_TIMEOUT, RpcNamespace, make_proxy
 
 #: the repository root, put on the PYTHONPATH of supervisord and its programs
@@ -33,11 +34,20 @@ class Instance:
     """A supervisord instance of a test cluster. Files live in ``folder``.
 
     ``sids`` keeps the session id of every launch (restarts included) so that teardown can
-    kill whatever any of them left behind.
+    kill whatever any of them left behind. With ``netns`` (a namespace host, see
+    ``tests.harness.netns``), supervisord runs in that network namespace and the XML-RPC
+    clients connect from inside it.
     """
 
-    def __init__(self, spec: InstanceSpec, folder: Path, rpc_timeout: float = DEFAULT_RPC_TIMEOUT):
+    def __init__(
+        self,
+        spec: InstanceSpec,
+        folder: Path,
+        rpc_timeout: float = DEFAULT_RPC_TIMEOUT,
+        netns: str | None = None,
+    ):
         self.spec = spec
+        self.netns = netns
         self.folder = folder
         self.rpc_timeout = rpc_timeout
         self.popen: subprocess.Popen[bytes] | None = None
@@ -87,7 +97,10 @@ class Instance:
     # ----- XML-RPC
     def proxy(self, timeout: float | None = None) -> xmlrpc.client.ServerProxy:
         """A fresh ServerProxy whose calls time out (default ``rpc_timeout``)."""
-        return make_proxy(self.url, self.rpc_timeout if timeout is None else timeout)
+        timeout = self.rpc_timeout if timeout is None else timeout
+        if self.netns:
+            return make_netns_proxy(self.netns, self.url, timeout)
+        return make_proxy(self.url, timeout)
 
     def rpc(self, namespace: str, timeout: float | None = None) -> RpcNamespace:
         """``inst.rpc('system').listMethods()``: one fresh connection per call."""
@@ -133,6 +146,8 @@ class Instance:
         env = {**os.environ, **self.spec.env, "PYTHONUNBUFFERED": "1"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         argv = [sys.executable, "-m", "supervisor.supervisord", "-n", "-c", str(self.conf_path)]
+        if self.netns:  # `ip netns exec` execs the command: the pid stays the session id
+            argv = ["ip", "netns", "exec", self.netns, *argv]
         self._output = self.output_path.open("ab")
         self.popen = subprocess.Popen(
             argv,

@@ -74,14 +74,26 @@ def baseline(ex: Example) -> Example:
             inst.supervisor.startProcess("common_data_bus")
     for application in HCI:
         if ex.app(application)["statename"] != "STOPPED":
-            ex.slow("console_1").stop_application(application)
+            stop_everywhere(ex, application)
     for application in SRV:
         if not srv_healthy(ex, application):
             if ex.app(application)["statename"] != "STOPPED" or ex.where(application):
-                ex.slow("console_1").stop_application(application)
+                stop_everywhere(ex, application)
             ex.slow("console_1").start_application("LESS_LOADED", application)
     ex.wait_ready()
     return ex
+
+
+def stop_everywhere(ex: Example, application: str) -> None:
+    """stop_application, then wait until every live instance shows it STOPPED, jobs done."""
+    ex.slow("console_1").stop_application(application)
+    live = [inst.nick for inst in ex if inst.is_alive()]
+    ex.cluster.wait_until(
+        lambda: all(ex.app(application, nick)["statename"] == "STOPPED" for nick in live),
+        timeout=10,
+        message=f"{application} not STOPPED everywhere",
+    )
+    ex.wait_ready(live)
 
 
 def snapshot(ex: Example) -> dict[str, Any]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.conciliation import FollowUp, plan_conciliation, uptime_order
+from supvisors_ext.conciliation import (
+    FollowUp,
+    plan_conciliation,
+    split_processes,
+    uptime_order,
+    whole_application_keeper,
+)
 from supvisors_ext.model import ConciliationStrategies
 from tests.unit.jobkit import BUS, Cluster, scenario2
 
@@ -61,3 +67,33 @@ def test_user_or_no_conflict_plans_nothing(cluster: Cluster) -> None:
     assert plan_conciliation(C.USER, cluster.record(SRV, BUS)) is None
     cluster.run("server_1", SRV, "scen2_config_manager", 4.0)
     assert plan_conciliation(C.SENICIDE, cluster.record(SRV, "scen2_config_manager")) is None
+
+
+def test_a_single_instance_application_is_kept_whole(cluster: Cluster) -> None:
+    """The bus conflicts on three servers; other processes run on server_1 only: SENICIDE keeps
+    the bus on server_3, so everything of the application elsewhere is to be stopped."""
+    cluster.run("server_1", SRV, "scen2_config_manager", 4.0)
+    application = cluster.context.applications[SRV]
+    plan = plan_conciliation(C.SENICIDE, cluster.record(SRV, BUS))
+    assert plan is not None
+    keeper = whole_application_keeper(plan, application)
+    assert keeper == cluster.id("server_3")
+    assert sorted(split_processes(application, keeper)) == sorted(
+        [
+            (f"{SRV}:{BUS}", cluster.id("server_1")),
+            (f"{SRV}:{BUS}", cluster.id("server_2")),
+            (f"{SRV}:scen2_config_manager", cluster.id("server_1")),
+        ]
+    )
+
+
+def test_no_whole_keeping_for_distributed_applications_or_stop_all(cluster: Cluster) -> None:
+    application = cluster.context.applications[SRV]
+    stop = plan_conciliation(C.STOP, cluster.record(SRV, BUS))
+    assert stop is not None and whole_application_keeper(stop, application) is None
+    cluster.run("server_1", "common_data_bus", "common_data_bus", 1.0)
+    cluster.run("server_2", "common_data_bus", "common_data_bus", 2.0)
+    common = cluster.record("common_data_bus", "common_data_bus")
+    plan = plan_conciliation(C.SENICIDE, common)
+    unmanaged = cluster.context.applications["common_data_bus"]
+    assert plan is not None and whole_application_keeper(plan, unmanaged) is None
