@@ -50,12 +50,13 @@ def start_scenario2(
     items: int = 3,
     nicks: Iterable[str] | None = None,
     commands: dict[str, str] | None = None,
+    startsecs: dict[str, int] | None = None,
 ) -> list[str]:
     """Add and start the six Scenario 2 instances (or the named subset); return the nicks.
 
-    `commands` replaces the command of programs by name (fault injection).
+    `commands` and `startsecs` replace those of programs by name (fault injection).
     """
-    etc = write_scenario2_etc(tmp_path / "etc", items=items, commands=commands)
+    etc = write_scenario2_etc(tmp_path / "etc", items=items, commands=commands, startsecs=startsecs)
     supvisors_options = {"rules_files": str(RULES_FILE), **FAST, **(options or {})}
     add_scenario2(cluster, etc_dir=etc, supvisors_options=supvisors_options)
     started = list(nicks) if nicks is not None else [instance.nick for instance in cluster]

@@ -22,10 +22,15 @@ def default_command(program: str) -> str:
 
 
 def write_scenario2_etc(
-    root: Path, items: int = 3, commands: Mapping[str, str] | None = None
+    root: Path,
+    items: int = 3,
+    commands: Mapping[str, str] | None = None,
+    startsecs: Mapping[str, int] | None = None,
 ) -> Path:
-    """Write the include folders under `root` and return it; `commands` overrides by program."""
+    """Write the include folders under `root` and return it; `commands` and `startsecs`
+    override by program (startsecs 0 by default)."""
     commands = dict(commands or {})
+    startsecs = dict(startsecs or {})
     (root / "common").mkdir(parents=True, exist_ok=True)
     (root / "common" / "common.ini").write_text(
         program_section("common_data_bus", autostart=True, startsecs=0)
@@ -41,7 +46,7 @@ def write_scenario2_etc(
                 program,
                 commands.get(program, default_command(program)),
                 autostart=False,
-                startsecs=0,
+                startsecs=startsecs.get(program, 0),
                 autorestart=False,
             )
             for program in programs

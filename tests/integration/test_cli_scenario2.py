@@ -331,12 +331,14 @@ def test_application_and_process_control_then_cluster_shutdown(
     assert ctl("console_3", "start_args", view, "--flag", "7") == (0, f"{view} started\n", "")
     row = ctl("console_3", "local_status", view)[1].splitlines()[1].split()
     assert (row[2], row[4:]) == ("RUNNING", ["--flag", "7"])
+    cluster.wait_until(lambda: idle(cluster), message="jobs still in progress")
     result = ctl("console_3", "restart_process", "LOCAL", view)
     assert result == (0, f"{view} restarted\n", ""), result
     assert ctl("console_3", "stop_process", view) == (0, f"{view} stopped\n", "")
     assert ctl("console_3", "start_process_args", "LOCAL", view, "-q") == (
         0, f"{view} started\n", "",
     )  # fmt: skip
+    cluster.wait_until(lambda: idle(cluster), message="jobs still in progress")
     result = ctl("console_3", "restart_application", "LOCAL", "scen2_hci_02")
     assert result == (0, "scen2_hci_02 restarted\n", ""), result
     assert host_of(cluster["server_1"], "scen2_hci_02") == {console["console_3"]}

@@ -89,7 +89,9 @@ def srv_running_everywhere_once(cluster: Cluster, observers: list[str]) -> None:
 def test_req14_starting_failure_stops_the_whole_srv(make_cluster: Any, tmp_path: Path) -> None:
     cluster = make_cluster()
     commands = {"scen2_data_processing": fails_for("scen2_srv_03")}
-    nicks = start_scenario2(cluster, tmp_path, commands=commands)
+    # startsecs 1: it exits before RUNNING (BACKOFF, FATAL), whatever the machine's load
+    startsecs = {"scen2_data_processing": 1}
+    nicks = start_scenario2(cluster, tmp_path, commands=commands, startsecs=startsecs)
     wait_ready(cluster, nicks)
     observer = cluster["console_1"]
 
