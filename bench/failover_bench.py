@@ -18,7 +18,8 @@ dynamic ports, for each configuration (`tick_period=0.2 inactivity_ticks=3`, and
 - `hung`: SIGSTOP of every process of that session (a frozen host).
 
 Figures: `detection` (kill -> the survivor's `get_instance_info(victim)` is not RUNNING),
-`failover` (kill -> scen2_srv_01 RUNNING on another server, polled every 20 ms on console_1),
+`failover` (kill -> every service of scen2_srv_01 RUNNING on one other server and every check
+exited as expected, polled every 20 ms on console_1),
 `start-up` (the application's own start-up on the same cluster just before: a
 `start_application('LESS_LOADED', 'scen2_srv_01', True)` call after a stop) and `overhead` =
 failover - start-up. Prints a table and writes bench/results/failover_bench.json.
@@ -87,6 +88,18 @@ def settled(cluster: Cluster, nicks: list[str]) -> bool:
     return all(app["statename"] == "RUNNING" for app in apps)
 
 
+def restarted_elsewhere(infos: list[dict[str, Any]], victim: str) -> bool:
+    """Every service RUNNING on one other server and every check exited as expected: the
+    whole start sequence is over (the last stage runs only after the checks)."""
+    hosts = set()
+    for info in infos:
+        if info["statename"] == "RUNNING":
+            hosts.update(info["identifiers"])
+        elif not (info["statename"] == "EXITED" and info["expected_exit"]):
+            return False
+    return len(hosts) == 1 and victim not in hosts
+
+
 def master_of(cluster: Cluster) -> str:
     return cluster["console_1"].supvisors.get_master_identifier()["identifier"]
 
@@ -131,9 +144,8 @@ def measure(options: dict[str, Any], case: str, root: Path) -> dict[str, float]:
                 info = safe(lambda: observer.supvisors.get_instance_info(victim_id)[0])
                 if info is not None and info["statename"] != "RUNNING":
                     detection = now - began
-            hosts = safe(lambda: where(observer, "scen2_srv_01"), set())
-            app = safe(lambda: observer.supvisors.get_application_info("scen2_srv_01"), {})
-            if app.get("statename") == "RUNNING" and hosts and victim_id not in hosts:
+            infos = safe(lambda: observer.supvisors.get_process_info("scen2_srv_01:*"), [])
+            if infos and restarted_elsewhere(infos, victim_id):
                 failover = now - began
             time.sleep(POLL)
         if case == "hung":

@@ -337,30 +337,33 @@ def start(layout: Layout) -> int:
     popens = {nick: launch(layout, nick) for nick in NICKS}
     save_state(layout, {nick: popen.pid for nick, popen in popens.items()})
     print(f"6 supervisord started, logs in {layout.run_dir}/<nick>/")
-    stopping = False
 
     def on_sigterm(*_: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_sigterm)  # even if started with SIGINT ignored (`&`)
+    status = 0
     try:
         wait_ready(layout, popens, begin)
-        stopping = True  # from here on, the end of every supervisord is normal
         print("\nCtrl-C or `scenario2.py stop` stops the cluster")
-        while any(pid_alive(pid) for pid in current_pids(layout, popens)):
+        while any(pid_alive(pid) for pid in current_pids(layout, popens).values()):
             time.sleep(0.5)
         print("every supervisord has exited")
-        return 0
-    except (KeyboardInterrupt, RuntimeError, TimeoutError) as exc:
-        if not isinstance(exc, KeyboardInterrupt):
-            print(f"Error: {exc}", file=sys.stderr)
-        print("stopping the cluster...")
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan it
-        shutdown(layout, current_pids(layout, popens), lambda: _reap(popens))
-        print("cluster stopped")
-        return 0 if stopping or isinstance(exc, KeyboardInterrupt) else 1
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # a failed start, or a bug here: never leave the cluster behind
+        print(f"Error: {exc}", file=sys.stderr)
+        status = 1
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan it
+        pids = current_pids(layout, popens)
+        if any(pid_alive(pid) for pid in pids.values()):
+            print("stopping the cluster...")
+            shutdown(layout, pids, lambda: _reap(popens))
+            print("cluster stopped")
         (layout.run_dir / STATE_FILE).unlink(missing_ok=True)
+    return status
 
 
 def _reap(popens: Mapping[str, subprocess.Popen[bytes]]) -> None:

