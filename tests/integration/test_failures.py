@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
-from tests.harness import CONSOLES, SERVERS, Cluster, python_command
-from tests.integration.cluster_helpers import start_scenario2, wait_operation
+from tests.harness import (
+    CONSOLES,
+    SERVERS,
+    Cluster,
+    group_section,
+    program_section,
+    python_command,
+    sleeper_command,
+)
+from tests.integration.cluster_helpers import FAST, start_scenario2, wait_operation
 from tests.integration.test_application_control import app_info, wait_ready, where
 
 pytestmark = pytest.mark.integration
@@ -464,3 +472,59 @@ def test_failover_without_room_leaves_the_srv_stopped_with_a_reason(
         assert info["loading"] <= 100, info
     log = "\n".join(cluster[nick].log_tail(200) for nick in nicks if nick != victim.nick)
     assert "No resource available" in log
+
+
+SYSTEM_RULES = """<?xml version="1.0" encoding="UTF-8"?>
+<root>
+  <application name="vital">
+    <start_sequence>1</start_sequence>
+    <programs>
+      <program name="heart">
+        <start_sequence>1</start_sequence>
+        <identifiers>inst_a</identifiers>
+        <running_failure_strategy>SHUTDOWN</running_failure_strategy>
+      </program>
+      <program name="limb">
+        <start_sequence>1</start_sequence>
+        <identifiers>inst_b</identifiers>
+        <running_failure_strategy>RESTART_PROCESS</running_failure_strategy>
+      </program>
+    </programs>
+  </application>
+</root>
+"""
+
+
+def test_shutdown_strategy_stops_the_whole_cluster(make_cluster: Any, tmp_path: Path) -> None:
+    """A crash of a SHUTDOWN process ends every supervisord of the cluster; a RESTART_PROCESS
+    process crashing is left to supervisord's autorestart (which is not turned off)."""
+    rules = tmp_path / "rules.xml"
+    rules.write_text(SYSTEM_RULES)
+    programs = [
+        program_section("heart", sleeper_command(), autostart=False, startsecs=0),
+        program_section("limb", sleeper_command(), autostart=False, startsecs=0),
+        group_section("vital", ["heart", "limb"]),
+    ]
+    cluster = make_cluster(supvisors_options={**FAST, "rules_files": str(rules)})
+    for nick in ("inst_a", "inst_b"):
+        cluster.add(nick, programs=programs)
+    cluster.start()
+    wait_operation(cluster, ["inst_a", "inst_b"])
+    cluster.wait_until(
+        lambda: app_info(cluster["inst_a"], "vital")["statename"] == "RUNNING", timeout=15
+    )
+    # RESTART_PROCESS on a crash: supervisord's autorestart (unexpected exits) respawns it
+    limb = cluster["inst_b"].supervisor.getProcessInfo("vital:limb")
+    cluster["inst_b"].supervisor.signalProcess("vital:limb", "KILL")
+    cluster.wait_until(
+        lambda: (
+            cluster["inst_b"].supervisor.getProcessInfo("vital:limb")["pid"] not in (0, limb["pid"])
+        ),
+        timeout=10,
+        message="limb not restarted by supervisord",
+    )
+    assert _state(cluster, "inst_a") == "OPERATION"
+    # SHUTDOWN on a crash: the whole cluster goes down
+    cluster["inst_a"].supervisor.signalProcess("vital:heart", "KILL")
+    for nick in ("inst_a", "inst_b"):
+        assert cluster.wait_exit(nick, timeout=30) == 0, nick
