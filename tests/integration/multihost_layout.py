@@ -143,3 +143,30 @@ def instance_state(cluster: Cluster, observer: str, nick: str) -> str | None:
     target = cluster[nick].identifier
     infos = safe(lambda: cluster[observer].supvisors.get_instance_info(target))
     return infos[0]["statename"] if infos else None
+
+
+def svc_settled(cluster: Cluster, nicks: Iterable[str]) -> str | None:
+    """The identifier running svc once every named instance is in OPERATION with no job and
+    sees svc RUNNING there only, and each named server's supervisord agrees; else None."""
+    nicks = list(nicks)
+    if set(fsm_states(cluster, nicks).values()) != {"OPERATION"}:
+        return None
+    states = [cluster[nick].supvisors.get_supvisors_state() for nick in nicks]
+    if any(state["starting_jobs"] or state["stopping_jobs"] for state in states):
+        return None
+    placed = {svc_placed_once(cluster, nick) for nick in nicks}
+    if len(placed) != 1 or None in placed:
+        return None
+    where = placed.pop()
+    assert where is not None
+    servers = [nick for nick in nicks if nick in SERVERS]
+    for namespec in NAMESPECS:
+        if running_copies(cluster, namespec, servers) != [nick_of(cluster, where)]:
+            return None
+    return where
+
+
+def all_see_all_running(cluster: Cluster, nicks: Iterable[str]) -> bool:
+    """Every named instance sees every named instance RUNNING."""
+    nicks = list(nicks)
+    return all(instance_state(cluster, o, n) == "RUNNING" for o in nicks for n in nicks)

@@ -62,6 +62,7 @@ class Example:
     def __init__(self, root: Path, items: int = 3, **layout_options: Any) -> None:
         self.cluster = Cluster(root / "cluster", name="scenario2")
         self.bus_ports: PortBlock | None = None
+        self.boot: dict[str, Any] = {}  # observations recorded right after boot, if any
         try:
             for nick in NICKS:
                 self.cluster.add(nick)  # reserves the HTTP and internal bus ports

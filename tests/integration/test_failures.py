@@ -319,6 +319,10 @@ def test_req26_console_killed_hci_not_restarted(make_cluster: Any, tmp_path: Pat
     for nick in ("console_1", "console_2"):
         alive = running_copies(cluster, [nick], "scen2_hci_02:scen2_internal_data_bus")
         assert not alive
+    # the processes lost with console_3 are FATAL in every view, with the reason
+    for nick in ("server_1", "console_1", "console_2"):
+        bus = cluster[nick].supvisors.get_process_info("scen2_hci_02:scen2_internal_data_bus")[0]
+        assert bus["statename"] == "FATAL", (nick, bus)
 
 
 # ----- conflicts and conciliation (Req 12)
