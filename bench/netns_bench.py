@@ -58,6 +58,7 @@ from tests.integration.multihost_layout import (  # noqa: E402
     instance_state,
     nick_of,
     nicks_on,
+    place_svc,
     running_copies,
     safe,
     svc_placed_once,
@@ -85,18 +86,6 @@ def wait(predicate: Any, timeout: float, what: str) -> Any:
             return value
         time.sleep(POLL)
     raise RuntimeError(f"timeout: {what}")
-
-
-def place_svc(cluster: Cluster, on_master: bool) -> float:
-    """Restart svc onto (or off) the Master's server; return its start-up time."""
-    observer = cluster["console_3"]
-    master = observer.supvisors.get_master_identifier()["identifier"]
-    servers = [cluster[nick].identifier for nick in SERVERS]
-    wanted = master if on_master else next(ident for ident in servers if ident != master)
-    observer.supvisors.stop_application("svc", True)
-    began = time.monotonic()
-    cluster[nick_of(cluster, wanted)].supvisors.start_application("LOCAL", "svc", True)
-    return time.monotonic() - began
 
 
 def measure(options: dict[str, Any], case: str, root: Path) -> dict[str, float]:

@@ -102,10 +102,18 @@ class ControlMethods(NamespaceBase):
         return _deferred(self._start_steps(application, chosen, wait, lambda: True))
 
     def _start_steps(
-        self, application: Any, strategy: StartingStrategies, wait: bool, then: Callable[[], Any]
+        self,
+        application: Any,
+        strategy: StartingStrategies,
+        wait: bool,
+        then: Callable[[], Any],
+        after_stop: bool = False,
     ) -> Callable[[], object]:
+        """`after_stop`: the start half of a restart. The Master's view may not show yet the
+        stop this instance just saw end, so it judges from grants and start jobs only."""
         driver = self.plugin.driver
-        ticket = driver.admit(application.name, self._starting_somewhere(application.name))
+        starting = self._starting_somewhere(application.name)
+        ticket = driver.admit(application.name, starting, repair=after_stop)
         deadline = time.monotonic() + WAIT_LIMIT
         job: Any = None
 
@@ -185,7 +193,7 @@ class ControlMethods(NamespaceBase):
             return _deferred(self._start_steps(application, chosen, wait, lambda: True))
         return stop_then_start(
             lambda then: self._stop_steps(application, True, then),
-            lambda: self._start_steps(application, chosen, wait, lambda: True),
+            lambda: self._start_steps(application, chosen, wait, lambda: True, after_stop=True),
         )
 
     # ----- processes

@@ -47,13 +47,19 @@ class ProcessMethods(ControlMethods):
         return chosen, records, string_arg(extra_args, "extra_args"), self._flag(wait, "wait")
 
     def _process_start_steps(
-        self, records: list[Any], strategy: Any, extra_args: str, wait: bool
+        self,
+        records: list[Any],
+        strategy: Any,
+        extra_args: str,
+        wait: bool,
+        after_stop: bool = False,
     ) -> Any:
+        """`after_stop`: the start half of a restart (see ControlMethods._start_steps)."""
         driver = self.plugin.driver
         application = self.plugin.context.applications[records[0].group]
         key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
         managed = application.managed
-        ticket = driver.admit(key, False) if managed else None
+        ticket = driver.admit(key, False, repair=after_stop) if managed else None
         deadline = time.monotonic() + WAIT_LIMIT
         job: Any = None
 
@@ -136,7 +142,7 @@ class ProcessMethods(ControlMethods):
             return _deferred(self._process_start_steps(records, chosen, extra_args, wait))
         return stop_then_start(
             lambda then: self._process_stop_steps(running, True, then),
-            lambda: self._process_start_steps(records, chosen, extra_args, wait),
+            lambda: self._process_start_steps(records, chosen, extra_args, wait, after_stop=True),
         )
 
     @rpc_method
@@ -172,7 +178,9 @@ class ProcessMethods(ControlMethods):
 
         @param string key an application name or a namespec
         @param string requester the identifier of the instance that will drive the start
-        @param boolean repair an automatic start completing a partly running application
+        @param boolean repair an automatic start completing a partly running application, or
+            the start half of a restart whose stop the requester saw end (our view may lag):
+            judged from grants and start jobs only
         @return string '' when granted, else the reason of the refusal
         """
         key = string_arg(key, "key")
@@ -186,7 +194,7 @@ class ProcessMethods(ControlMethods):
         repair = self._flag(repair, "repair")
         if application is not None and ":" not in key and not repair:
             started = started or application.status().state != ApplicationStates.STOPPED
-        elif application is not None and name is not None:
+        elif application is not None and name is not None and not repair:
             record = application.processes.get(name)
             started = started or bool(record and record.view().running_identifiers)
         return plugin.driver.grants.request(key, requester, time.monotonic(), started)

@@ -9,6 +9,7 @@ It is SINGLE_INSTANCE, placed with LESS_LOADED among the three servers.
 
 from __future__ import annotations
 
+import time
 import xmlrpc.client
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -170,3 +171,25 @@ def all_see_all_running(cluster: Cluster, nicks: Iterable[str]) -> bool:
     """Every named instance sees every named instance RUNNING."""
     nicks = list(nicks)
     return all(instance_state(cluster, o, n) == "RUNNING" for o in nicks for n in nicks)
+
+
+def place_svc(cluster: Cluster, on_master: bool, timeout: float = 20) -> float:
+    """Move svc onto (or off) the Master's server: stop it, wait until every instance sees it
+    STOPPED (a start asked before the target's view has caught up is refused ALREADY_STARTED),
+    then start it LOCAL on the wanted server. Return that start's duration (its start-up)."""
+    observer = cluster["console_3"]
+    master = observer.supvisors.get_master_identifier()["identifier"]
+    servers = [cluster[nick].identifier for nick in SERVERS]
+    wanted = master if on_master else next(ident for ident in servers if ident != master)
+    observer.supvisors.stop_application("svc", True)
+
+    def stopped_everywhere() -> bool:
+        return all(
+            cluster[inst.nick].supvisors.get_application_info("svc")["statename"] == "STOPPED"
+            for inst in cluster
+        )
+
+    cluster.wait_until(stopped_everywhere, timeout=timeout, message="svc not STOPPED everywhere")
+    began = time.monotonic()
+    assert cluster[nick_of(cluster, wanted)].supvisors.start_application("LOCAL", "svc", True)
+    return time.monotonic() - began

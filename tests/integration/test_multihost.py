@@ -25,6 +25,7 @@ from tests.integration.multihost_layout import (
     instance_state,
     nick_of,
     nicks_on,
+    place_svc,
     running_copies,
     safe,
     svc_placed_once,
@@ -87,18 +88,11 @@ def wait_failover(cluster: Cluster, cut: list[str], others: list[str], lost: fro
     return nick_of(cluster, where)
 
 
-def place_svc(cluster: Cluster, on_master: bool) -> None:
-    """Move svc onto (or off) the Master's server: stop it, start it LOCAL where wanted."""
-    observer = cluster["console_3"]
-    master = observer.supvisors.get_master_identifier()["identifier"]
-    where = svc_placed_once(cluster, "console_3")
-    if (where == master) == on_master:
-        return
-    servers = [cluster[nick].identifier for nick in SERVERS]
-    wanted = master if on_master else next(ident for ident in servers if ident != master)
-    observer.supvisors.stop_application("svc", True)
-    assert cluster[nick_of(cluster, wanted)].supvisors.start_application("LOCAL", "svc", True)
-    assert wait_settled(cluster, ALL, timeout=20) == wanted
+def place(cluster: Cluster, on_master: bool) -> None:
+    """Run svc on the Master's server, or on another one."""
+    place_svc(cluster, on_master)
+    master = cluster["console_3"].supvisors.get_master_identifier()["identifier"]
+    assert (wait_settled(cluster, ALL, timeout=20) == master) == on_master
 
 
 @pytest.mark.parametrize(
@@ -110,7 +104,7 @@ def test_partition_fails_over_then_heals_with_one_copy(
     make_cluster: Any, network: Network, tmp_path: Path, strategy: str, master_cut: bool
 ) -> None:
     cluster = start(make_cluster, network, tmp_path, conciliation_strategy=strategy)
-    place_svc(cluster, on_master=master_cut)
+    place(cluster, on_master=master_cut)
     server, label, cut, others = cut_host_of_svc(cluster, network)
 
     # the other side: the cut host is lost, svc restarts on another server (RESTART_APPLICATION)
@@ -145,7 +139,7 @@ def test_auto_fence_isolates_a_cut_host_for_good(
     make_cluster: Any, network: Network, tmp_path: Path, master_cut: bool
 ) -> None:
     cluster = start(make_cluster, network, tmp_path, auto_fence=True)
-    place_svc(cluster, on_master=master_cut)
+    place(cluster, on_master=master_cut)
     server, label, cut, others = cut_host_of_svc(cluster, network)
     allowed = FENCED_LATE if master_cut else FENCED  # how the others see the cut instances
     allowed_back = FENCED if master_cut else FENCED_LATE  # how the cut ones see the others

@@ -8,7 +8,8 @@ itself is recorded once, before any test acts, for the requirements about the au
 start. `TestScenario2Failures` (requirements 14-16 and 24-26, issue 5) shares a second
 cluster. Class scope (not module scope) so that the two clusters never run at the same time,
 even when pytest-xdist gives both classes to one worker. Requirement 5 and X = 5 need
-clusters of their own."""
+clusters of their own.
+"""
 
 from __future__ import annotations
 
