@@ -178,7 +178,11 @@ class Fsm:
 
     # ----- instance states (behaviour.md §3)
     def _process_instances(self, view: ClusterView) -> ClusterView:
-        master_working = self._master_state(view) in (S.ELECTION, *WORKING_STATES)
+        master_state = self._master_state(view)
+        if master_state is None:
+            # the Master's report is gone (it was lost just before): our own state stands for it
+            master_state = self.state
+        master_working = master_state in (S.ELECTION, *WORKING_STATES)
         updated = []
         for instance in view.instances:
             state = instance.state

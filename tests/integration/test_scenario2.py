@@ -40,6 +40,7 @@ ITEMS = 3
 SRV = tuple(f"scen2_srv_{n:02}" for n in range(1, ITEMS + 1))
 HCI = tuple(f"scen2_hci_{n:02}" for n in range(1, ITEMS + 1))
 ABNORMAL_TERMINATION, ALREADY_STARTED = 40, 60
+STOPPED_STATES = ("STOPPED", "EXITED", "FATAL")
 TICK = 0.5  # tick_period of etc/supervisord_*.conf
 ISSUE_5 = pytest.mark.xfail(reason="issue 5", strict=False)
 BIN = Path(sys.executable).parent
@@ -73,8 +74,16 @@ def baseline(ex: Example) -> Example:
             ex.start([inst.nick])  # killed by a previous test
     ex.wait_ready()
     for inst in ex:
-        if inst.supervisor.getProcessInfo("common_data_bus")["statename"] != "RUNNING":
+        if inst.supervisor.getProcessInfo("common_data_bus")["statename"] in STOPPED_STATES:
             inst.supervisor.startProcess("common_data_bus")
+    ex.cluster.wait_until(
+        lambda: all(
+            inst.supervisor.getProcessInfo("common_data_bus")["statename"] == "RUNNING"
+            for inst in ex
+        ),
+        timeout=20,
+        message="common_data_bus not RUNNING everywhere",
+    )
     for application in HCI:
         if ex.app(application)["statename"] != "STOPPED":
             stop_everywhere(ex, application)

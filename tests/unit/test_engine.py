@@ -233,6 +233,19 @@ class TestOperation:
         )
         assert SetInstanceState("b", I.ISOLATED) in fsm.evaluate(view)
 
+    def test_auto_fence_after_the_master_report_is_gone(self) -> None:
+        """The Master was lost one tick earlier (its report dropped): a peer failing now is
+        isolated too, judged by our own state (ELECTION)."""
+        fsm = Fsm("a", state=S.ELECTION, master="m")
+        instances = [inst("a"), inst("b", I.FAILED), inst("m", I.STOPPED)]
+        view = make_view(instances, auto_fence=True, synchro_options=frozenset({O.TIMEOUT}))
+        assert SetInstanceState("b", I.ISOLATED) in fsm.evaluate(view)
+
+    def test_no_fencing_before_the_cluster_works(self) -> None:
+        fsm = Fsm("a", state=S.SYNCHRONIZATION)
+        view = make_view([inst("a"), inst("b", I.FAILED)], auto_fence=True)
+        assert SetInstanceState("b", I.STOPPED) in fsm.evaluate(view)
+
     def test_newcomer_sends_cluster_back_to_election(self) -> None:
         fsm = Fsm("a", state=S.OPERATION, master="a")
         instances = with_reports([inst("a"), inst("b", I.CHECKED)], S.OPERATION, "a")
