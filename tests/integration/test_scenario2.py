@@ -42,7 +42,6 @@ HCI = tuple(f"scen2_hci_{n:02}" for n in range(1, ITEMS + 1))
 ABNORMAL_TERMINATION, ALREADY_STARTED = 40, 60
 STOPPED_STATES = ("STOPPED", "EXITED", "FATAL")
 TICK = 0.5  # tick_period of etc/supervisord_*.conf
-ISSUE_5 = pytest.mark.xfail(reason="issue 5", strict=False)
 BIN = Path(sys.executable).parent
 
 
@@ -466,7 +465,6 @@ class TestScenario2:
 class TestScenario2Failures:
     """Failure handling (issue 5): a cluster booted with a faulty scen2_srv_02."""
 
-    @ISSUE_5
     def test_req_14_srv_stopped_on_starting_failure(self, failing: Example) -> None:
         boot = failing.boot
         for nick in SERVERS:
@@ -478,7 +476,6 @@ class TestScenario2Failures:
             assert boot["applications"][application]["statename"] == "RUNNING"
         assert sorted(boot["loading"].values()) == [0, 42, 42]
 
-    @ISSUE_5
     def test_req_15_srv_restarted_when_bus_crashes(self, failing_ready: Example) -> None:
         ex = failing_ready
         [host] = ex.where("scen2_srv_01")
@@ -504,7 +501,6 @@ class TestScenario2Failures:
                 assert process["start"] >= int(killed_at), process["name"]
         assert_stage_order(ex[ex.nick_of(new_host)], "scen2_srv_01")
 
-    @ISSUE_5
     def test_req_24_hci_start_continues_on_failure(self, failing_ready: Example) -> None:
         ex = failing_ready
         ex.set_faults("scen2_hci_01:scen2_check_internal_data_bus")
@@ -513,7 +509,6 @@ class TestScenario2Failures:
         assert stage_3 <= running_names(ex, "console_1", "scen2_hci_01")
         ex.wait_status("scen2_hci_01", ("RUNNING", True, False))
 
-    @ISSUE_5
     def test_req_25_hci_stopped_when_bus_crashes(self, failing_ready: Example) -> None:
         ex = failing_ready
         assert ex.slow("console_3").start_application("LOCAL", "scen2_hci_02") is True
@@ -529,7 +524,6 @@ class TestScenario2Failures:
         ex.cluster.wait_until(stopped, timeout=20, message="scen2_hci_02 not stopped")
         stays(stopped, 5 * TICK, "scen2_hci_02 restarted")
 
-    @ISSUE_5
     def test_req_16_srv_moves_on_server_loss(self, failing_ready: Example) -> None:
         ex = failing_ready
         lost = [name for name in SRV if ex.where(name) == {ex["server_2"].identifier}]
@@ -566,7 +560,6 @@ class TestScenario2Failures:
         assert {name: ex.where(name) for name in SRV} == hosts
         assert ex["console_1"].supvisors.get_conflicts() == []
 
-    @ISSUE_5
     def test_req_26_hci_not_moved_on_console_loss(self, failing_ready: Example) -> None:
         ex = failing_ready
         assert ex.slow("console_3").start_application("LOCAL", "scen2_hci_02") is True
