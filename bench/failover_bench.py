@@ -28,55 +28,33 @@ failover - start-up. Prints a table and writes bench/results/failover_bench.json
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
-import tempfile
 import time
-import xmlrpc.client
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.failover_common import (  # noqa: E402
+    POLL,
+    median,
+    run_series,
+    safe,
+    wait,
+    write_json,
+)
 from tests.harness import Cluster  # noqa: E402
 from tests.integration.cluster_helpers import start_scenario2  # noqa: E402
 
-CONFIGS = {
-    "tick 0.2 / 3": {"tick_period": 0.2, "inactivity_ticks": 3},
-    "defaults": {"tick_period": 1, "inactivity_ticks": 2},
-}
 CASES = ("non-master", "master", "hung")
 TARGETS = {"tick 0.2 / 3": 2.0, "defaults": 5.0}  # overhead beyond the start-up, seconds
 REFERENCE = {"non-master": 6.0, "master": 18.6, "hung": 25.9}  # Supvisors 0.19.1, defaults
-POLL = 0.02
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def safe(call: Any, default: Any = None) -> Any:
-    try:
-        return call()
-    except (OSError, xmlrpc.client.Error):
-        return default
 
 
 def where(instance: Any, application: str) -> set[str]:
     infos = instance.supvisors.get_process_info(f"{application}:*")
     return {identifier for info in infos for identifier in info["identifiers"]}
-
-
-def wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = safe(predicate)
-        if value:
-            return value
-        time.sleep(POLL)
-    raise RuntimeError(f"timeout: {what}")
 
 
 def settled(cluster: Cluster, nicks: list[str]) -> bool:
@@ -165,15 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", default=str(REPO_ROOT / "bench/results/failover_bench.json"))
     args = parser.parse_args(argv)
-    results: dict[str, dict[str, list[dict[str, float]]]] = {}
-    for config, options in CONFIGS.items():
-        for case in CASES:
-            for repeat in range(args.repeats):
-                log(f"{config} / {case} #{repeat + 1}")
-                with tempfile.TemporaryDirectory(prefix="failover-") as tmp:
-                    sample = measure(options, case, Path(tmp))
-                log(f"  {sample}")
-                results.setdefault(config, {}).setdefault(case, []).append(sample)
+    results = run_series(CASES, args.repeats, measure, "failover-")
     lines = [
         "| config | case | detection s | failover s | start-up s | overhead s | target"
         " | Supvisors 0.19.1 (defaults) |",
@@ -181,22 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for config, cases in results.items():
         for case, samples in cases.items():
-
-            def med(key: str, samples: list[dict[str, float]] = samples) -> float:
-                return statistics.median(sample[key] for sample in samples)
-
             target = TARGETS[config]
-            verdict = "ok" if med("overhead") < target else "MISSED"
-            lines.append(
-                f"| {config} | {case} | {med('detection'):.2f} | {med('failover'):.2f}"
-                f" | {med('startup'):.2f} | {med('overhead'):.2f} | < {target:.0f} ({verdict})"
-                f" | {REFERENCE[case]} |"
+            verdict = "ok" if median(samples, "overhead") < target else "MISSED"
+            figures = " | ".join(
+                f"{median(samples, key):.2f}"
+                for key in ("detection", "failover", "startup", "overhead")
             )
+            goal = f"< {target:.0f} ({verdict})"
+            lines.append(f"| {config} | {case} | {figures} | {goal} | {REFERENCE[case]} |")
     print("\n".join(lines))
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"repeats": args.repeats, "results": results}, indent=2))
-    log(f"written {out}")
+    write_json(args.json, args.repeats, results)
     return 0
 
 

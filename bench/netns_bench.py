@@ -36,10 +36,7 @@ Prints a table and writes bench/results/netns_bench.json.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +44,14 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.failover_common import (  # noqa: E402
+    POLL,
+    log,
+    median,
+    run_series,
+    wait,
+    write_json,
+)
 from tests.harness import Cluster  # noqa: E402
 from tests.harness.netns import Network, unavailable  # noqa: E402
 from tests.integration.multihost_layout import (  # noqa: E402
@@ -65,27 +70,8 @@ from tests.integration.multihost_layout import (  # noqa: E402
     svc_settled,
 )
 
-CONFIGS = {
-    "tick 0.2 / 3": {"tick_period": 0.2, "inactivity_ticks": 3},
-    "defaults": {"tick_period": 1, "inactivity_ticks": 2},
-}
 CASES = ("non-master", "master")
 ALL = [*SERVERS, *CONSOLES]
-POLL = 0.02
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = safe(predicate)
-        if value:
-            return value
-        time.sleep(POLL)
-    raise RuntimeError(f"timeout: {what}")
 
 
 def measure(options: dict[str, Any], case: str, root: Path) -> dict[str, float]:
@@ -149,15 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         log(f"cannot run: {reason}")
         return 1
-    results: dict[str, dict[str, list[dict[str, float]]]] = {}
-    for config, options in CONFIGS.items():
-        for case in CASES:
-            for repeat in range(args.repeats):
-                log(f"{config} / {case} #{repeat + 1}")
-                with tempfile.TemporaryDirectory(prefix="netns-bench-") as tmp:
-                    sample = measure(options, case, Path(tmp))
-                log(f"  {sample}")
-                results.setdefault(config, {}).setdefault(case, []).append(sample)
+    results = run_series(CASES, args.repeats, measure, "netns-bench-")
     lines = [
         "| config | case | detection s | failover s | start-up s | overhead s"
         " | heal -> one copy s |",
@@ -165,19 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for config, cases in results.items():
         for case, samples in cases.items():
-
-            def med(key: str, samples: list[dict[str, float]] = samples) -> float:
-                return statistics.median(sample[key] for sample in samples)
-
-            lines.append(
-                f"| {config} | {case} | {med('detection'):.2f} | {med('failover'):.2f}"
-                f" | {med('startup'):.2f} | {med('overhead'):.2f} | {med('heal'):.2f} |"
+            figures = " | ".join(
+                f"{median(samples, key):.2f}"
+                for key in ("detection", "failover", "startup", "overhead", "heal")
             )
+            lines.append(f"| {config} | {case} | {figures} |")
     print("\n".join(lines))
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"repeats": args.repeats, "results": results}, indent=2))
-    log(f"written {out}")
+    write_json(args.json, args.repeats, results)
     return 0
 
 
