@@ -380,11 +380,11 @@ def _warn_unmatched_core(
     core_identifiers: tuple[str, ...],
     instances: tuple[InstanceId, ...],
     stereotypes: tuple[str, ...],
-    warnings: list[str],
+    messages: list[str],
 ) -> None:
     known = {name for instance in instances for name in (instance.identifier, instance.nick)}
     known.update(stereotypes)
-    warnings.extend(
+    messages.extend(
         f"core_identifiers: {name!r} matches no instance of supvisors_list and no stereotype"
         " (kept: it may be discovered later)"
         for name in core_identifiers
@@ -484,7 +484,11 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     synchro_options = _synchro_options(
         get("synchro_options", DEFAULT_SYNCHRO_OPTIONS), list_given, core_identifiers, warnings
     )
-    _warn_unmatched_core(core_identifiers, instances, stereotypes, warnings)
+    multicast = _multicast(values, warnings)
+    # in discovery mode, names matching nothing yet are the normal case: INFO, not WARN
+    _warn_unmatched_core(
+        core_identifiers, instances, stereotypes, infos if multicast is not None else warnings
+    )
     rules_files = _split(get("rules_files", ""), r"\s+")
     config = Config(
         instances=instances,
@@ -512,7 +516,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         logfile_backups=_integer("logfile_backups", get("logfile_backups", "10"), 0, None),
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
-        multicast=_multicast(values, warnings),
+        multicast=multicast,
     )
     if config.multicast is not None and config.bus_keys is not None:
         warnings.append(

@@ -26,6 +26,7 @@ from .peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
 from .status import ForcedState
 
 DROP_LOG_PERIOD = 60.0
+BAD_NAME = 10  # supervisor.xmlrpc.Faults.BAD_NAME
 MAX_HELD_BACK = 10_000  # messages kept per CHECKING peer; beyond, the snapshot must do
 
 
@@ -337,9 +338,11 @@ class PeerSync:
             return False
         held = self.held_back.pop(peer, [])
         if not reply.ok or not isinstance(reply.value, HandshakeData):
-            self._warn_limited(
-                f"handshake:{peer}", f"handshake with {peer} failed: {_why(reply)}; retried"
-            )
+            text = f"handshake with {peer} failed: {_why(reply)}; retried"
+            if self._not_discovered_yet(reply):
+                self.logger.debug(text)
+            else:
+                self._warn_limited(f"handshake:{peer}", text)
             if reply.error and "no answer" in reply.error:
                 return self.membership.on_call_failed(peer)
             self.membership.on_handshake_failed(peer)
@@ -355,6 +358,13 @@ class PeerSync:
             for message in held:  # older than the snapshot: the ordering check drops it
                 self._apply(message, now)
         return True
+
+    def _not_discovered_yet(self, reply: PeerReply) -> bool:
+        """Discovery mode: the peer does not know us yet (our beacon is on its way)."""
+        fault = reply.fault
+        return (
+            self.config.multicast is not None and fault is not None and fault.faultCode == BAD_NAME
+        )
 
     def _log_drop(self, sender: str, reason: str) -> None:
         self._warn_limited(sender, f"bus message dropped: {reason}")

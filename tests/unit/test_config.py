@@ -715,3 +715,18 @@ def test_multicast_with_a_local_only_list_and_stereotype_core() -> None:
     assert config.core_identifiers == ("server",)
     assert config.synchro_options == frozenset({SYNC.STRICT, SYNC.TIMEOUT, SYNC.CORE})
     assert parsed.warnings == ()
+
+
+def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
+    parsed = parse(
+        make_host(identifier="console_1"),
+        supvisors_list="<console_1>rocky51:61000",
+        multicast_group="239.0.0.1:61234",
+        stereotypes="console",
+        core_identifiers="server",
+    )
+    assert parsed.warnings == ()
+    assert parsed.infos == (
+        "core_identifiers: 'server' matches no instance of supvisors_list and no stereotype"
+        " (kept: it may be discovered later)",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import xmlrpc.client
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from supvisors_ext.beacon import (
     decode_beacon,
     encode_beacon,
 )
-from supvisors_ext.config import Multicast
+from supvisors_ext.config import Multicast, parse_config
 from supvisors_ext.context import Context
 from supvisors_ext.discovery import (
     DROP_REPORT_PERIOD,
@@ -30,6 +31,7 @@ from supvisors_ext.discovery import (
 from supvisors_ext.log import PluginLogger
 from supvisors_ext.membership import Membership, PeerTick
 from supvisors_ext.model import InstanceId, InstanceStates
+from supvisors_ext.peers import PeerReply
 from supvisors_ext.rules import load_rules
 from supvisors_ext.sync import PeerSync
 from tests.unit.test_config import make_host
@@ -202,8 +204,6 @@ class FakeBus:
 
 
 def make_sync() -> tuple[PeerSync, RecordingLogger]:
-    from supvisors_ext.config import parse_config
-
     options = {
         "supvisors_list": "<server_1>10.0.0.1:61000",
         "multicast_group": "239.0.0.1:61234",
@@ -222,7 +222,11 @@ def test_a_beacon_from_an_unknown_instance_adds_and_connects_it() -> None:
     sync, logger = make_sync()
     assert sync.handle(Discovered(BEACON, "10.0.0.2")) is True
     record = sync.context.instances[PEER.identifier]
-    assert (record.id, record.stereotypes, record.state) == (PEER, BEACON.stereotypes, 0)
+    assert (record.id, record.stereotypes, record.state) == (
+        PEER,
+        BEACON.stereotypes,
+        InstanceStates.STOPPED,
+    )
     assert sync.callers.added == [(PEER.identifier, "http://10.0.0.2:61000/RPC2")]  # type: ignore[union-attr]
     [endpoint] = sync.bus.connected  # type: ignore[union-attr]
     assert (endpoint.identifier, endpoint.host, endpoint.port) == (
@@ -263,3 +267,19 @@ def test_drops_and_failures_are_logged() -> None:
         "ERROR supvisors: discovery mode off: cannot join",
         "WARN supvisors: cannot send",
     ]
+
+
+def test_a_peer_not_knowing_us_yet_fails_the_handshake_quietly() -> None:
+    sync, logger = make_sync()
+    sync.handle(Discovered(BEACON, "10.0.0.2"))
+    sync.context.instances[PEER.identifier].state = InstanceStates.CHECKING
+    sync.handshakes[7] = PEER.identifier
+    fault = xmlrpc.client.Fault(10, "BAD_NAME: no instance, nick or stereotype named 'x'")
+    assert sync.handle(PeerReply(PEER.identifier, 7, "handshake", fault=fault)) is True
+    assert sync.context.instances[PEER.identifier].state == InstanceStates.STOPPED  # retried
+    assert logger.lines[-1].startswith("DEBUG supvisors: handshake with 10.0.0.2:61000 failed")
+    # any other failure is a warning, as without discovery
+    sync.context.instances[PEER.identifier].state = InstanceStates.CHECKING
+    sync.handshakes[8] = PEER.identifier
+    sync.handle(PeerReply(PEER.identifier, 8, "handshake", fault=xmlrpc.client.Fault(2, "x")))
+    assert logger.lines[-1] == "WARN supvisors: handshake with 10.0.0.2:61000 failed: x; retried"
