@@ -518,7 +518,16 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
     )
-    if config.multicast is not None and config.bus_keys is not None:
+    if (
+        multicast is not None
+        and SynchronizationOptions.STRICT in synchro_options
+        and (len(instances) == 1)
+    ):
+        warnings.append(
+            "synchro_options: STRICT holds as soon as this instance runs (supvisors_list"
+            " names only itself): discovered instances are not waited for"
+        )
+    if multicast is not None and config.bus_keys is not None:
         warnings.append(
             "multicast_group: with CURVE keys, a discovered instance cannot join the bus"
             " (only the peers of supvisors_list have a key): list every instance"

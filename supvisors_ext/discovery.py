@@ -107,12 +107,13 @@ class Discovery:
         self._send_failed = -SEND_FAILURE_PERIOD
 
     def start(self) -> None:
+        """Main thread, after supervisord's fork: start the discovery thread."""
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name=THREAD_NAME)
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> bool:
-        """Stop and join; True when the thread is gone."""
+        """Main thread: stop and join (the thread notices within 0.2 s); True when it is gone."""
         self._stop.set()
         if self._thread is None:
             return True
@@ -135,15 +136,19 @@ class Discovery:
             sock.close()
 
     def _serve(self, sock: socket.socket) -> None:
+        # poll, not select: supervisord may hold more than FD_SETSIZE (1024) descriptors
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
         next_send = self._clock()
         while not self._stop.is_set():
             now = self._clock()
             if now >= next_send:
                 self._send(sock, now)
-                next_send = max(next_send + self.period, now)
+                next_send += self.period
+                if next_send <= now:
+                    next_send = now + self.period  # late (suspended, overloaded): no burst
             timeout = min(max(0.0, next_send - self._clock()), _POLL_MAX)
-            readable, _, _ = select.select([sock], [], [], timeout)
-            if readable:
+            if poller.poll(timeout * 1000):
                 self._receive(sock)
 
     def _send(self, sock: socket.socket, now: float) -> None:
@@ -158,7 +163,7 @@ class Discovery:
         for _ in range(100):  # then poll again: a flood must not starve the sends
             try:
                 data, (source, _port) = sock.recvfrom(MAX_BEACON_BYTES + 1)
-            except (BlockingIOError, InterruptedError):
+            except OSError:  # nothing left (EAGAIN), or an error the next poll retries
                 return
             self.handle_datagram(data, source, self._clock())
 

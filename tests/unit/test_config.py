@@ -714,7 +714,17 @@ def test_multicast_with_a_local_only_list_and_stereotype_core() -> None:
     assert [item.nick for item in config.instances] == ["server_1"]
     assert config.core_identifiers == ("server",)
     assert config.synchro_options == frozenset({SYNC.STRICT, SYNC.TIMEOUT, SYNC.CORE})
-    assert parsed.warnings == ()
+    assert parsed.warnings == (
+        "synchro_options: STRICT holds as soon as this instance runs (supvisors_list"
+        " names only itself): discovered instances are not waited for",
+    )
+    # listing more than itself, STRICT has something to wait for
+    more = parse(
+        make_host(identifier="server_1"),
+        supvisors_list="<server_1>rocky51:61000,<server_2>rocky52:61000",
+        multicast_group="239.0.0.1:61234",
+    )
+    assert more.warnings == (CORE_DROPPED,)
 
 
 def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
@@ -724,6 +734,7 @@ def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
         multicast_group="239.0.0.1:61234",
         stereotypes="console",
         core_identifiers="server",
+        synchro_options="CORE",
     )
     assert parsed.warnings == ()
     assert parsed.infos == (
