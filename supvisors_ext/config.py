@@ -6,6 +6,7 @@ the adapter layer (`localhost.py`), so this module needs no socket and no superv
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -28,15 +29,15 @@ SECTION = "rpcinterface:supvisors"
 # supervisord's own key, normally stripped before the factory runs (options.py get_plugins)
 FACTORY_KEY = "supervisor.rpcinterface_factory"
 LATER_OPTIONS = frozenset(
-    "multicast_group multicast_interface multicast_ttl event_link event_port disabilities_file"
-    " stats_enabled stats_collecting_period stats_periods stats_histo stats_irix_mode"
-    " software_name software_icon css_files tail_limit tailf_limit".split()
+    "event_link event_port disabilities_file stats_enabled stats_collecting_period stats_periods"
+    " stats_histo stats_irix_mode software_name software_icon css_files tail_limit"
+    " tailf_limit".split()
 )
 MUST_OPTIONS = frozenset(
     "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
     " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
     " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
-    " loglevel".split()
+    " loglevel multicast_group multicast_interface multicast_ttl".split()
 ) | {"bus_secret_key_file", "bus_public_keys_dir"}
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 # same spellings as supervisor's datatypes.boolean, so a supervisord user meets no surprise
@@ -78,6 +79,16 @@ class LocalHost:
 
 
 @dataclass(frozen=True, slots=True)
+class Multicast:
+    """Discovery mode (configuration.md §6): where the heartbeat datagrams go."""
+
+    group: str  # an IPv4 multicast address
+    port: int
+    interface: str | None  # the IPv4 address of the interface to use; None: the kernel's choice
+    ttl: int
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated `[rpcinterface:supvisors]` options, consistency rules applied."""
 
@@ -101,6 +112,8 @@ class Config:
     loglevel: LogLevels
     # CURVE keys of the bus (docs/security.md); None: plain bus, for a trusted network only
     bus_keys: BusKeys | None = None
+    # discovery mode (configuration.md §6); None: only the instances of supvisors_list
+    multicast: Multicast | None = None
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -367,11 +380,11 @@ def _warn_unmatched_core(
     core_identifiers: tuple[str, ...],
     instances: tuple[InstanceId, ...],
     stereotypes: tuple[str, ...],
-    warnings: list[str],
+    messages: list[str],
 ) -> None:
     known = {name for instance in instances for name in (instance.identifier, instance.nick)}
     known.update(stereotypes)
-    warnings.extend(
+    messages.extend(
         f"core_identifiers: {name!r} matches no instance of supvisors_list and no stereotype"
         " (kept: it may be discovered later)"
         for name in core_identifiers
@@ -423,6 +436,43 @@ def _bus_keys(
     return keys
 
 
+def _multicast(values: Mapping[str, str], warnings: list[str]) -> Multicast | None:
+    """`multicast_group = IP:port`, `multicast_interface = IP`, `multicast_ttl` in [1;255]."""
+    text = values.get("multicast_group", "")
+    if not text:
+        warnings.extend(
+            f"{option}: ignored (multicast_group is not set)"
+            for option in ("multicast_interface", "multicast_ttl")
+            if values.get(option)
+        )
+        return None
+    address, colon, port = text.rpartition(":")
+    if not colon or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError("multicast_group", f"{text!r} is not IP:port (e.g. 239.0.0.1:61234)")
+    if not _ipv4(address) or not ipaddress.IPv4Address(address).is_multicast:
+        raise ConfigError(
+            "multicast_group", f"{address!r} is not an IPv4 multicast address (224.0.0.0/4)"
+        )
+    interface = values.get("multicast_interface") or None
+    if interface is not None and (
+        not _ipv4(interface) or ipaddress.IPv4Address(interface).is_multicast
+    ):
+        raise ConfigError(
+            "multicast_interface",
+            f"{interface!r} is not the IPv4 address of a local interface (e.g. 192.168.1.12)",
+        )
+    ttl = _integer("multicast_ttl", values.get("multicast_ttl", "1"), 1, 255)
+    return Multicast(address, int(port), interface, ttl)
+
+
+def _ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     """Validate the section's options (supervisord passes them as strings); raise ConfigError."""
     values = {key.strip().lower(): value.strip() for key, value in options.items()}
@@ -434,7 +484,11 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     synchro_options = _synchro_options(
         get("synchro_options", DEFAULT_SYNCHRO_OPTIONS), list_given, core_identifiers, warnings
     )
-    _warn_unmatched_core(core_identifiers, instances, stereotypes, warnings)
+    multicast = _multicast(values, warnings)
+    # in discovery mode, names matching nothing yet are the normal case: INFO, not WARN
+    _warn_unmatched_core(
+        core_identifiers, instances, stereotypes, infos if multicast is not None else warnings
+    )
     rules_files = _split(get("rules_files", ""), r"\s+")
     config = Config(
         instances=instances,
@@ -462,5 +516,20 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         logfile_backups=_integer("logfile_backups", get("logfile_backups", "10"), 0, None),
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
+        multicast=multicast,
     )
+    if (
+        multicast is not None
+        and SynchronizationOptions.STRICT in synchro_options
+        and (len(instances) == 1)
+    ):
+        warnings.append(
+            "synchro_options: STRICT holds as soon as this instance runs (supvisors_list"
+            " names only itself): discovered instances are not waited for"
+        )
+    if multicast is not None and config.bus_keys is not None:
+        warnings.append(
+            "multicast_group: with CURVE keys, a discovered instance cannot join the bus"
+            " (only the peers of supvisors_list have a key): list every instance"
+        )
     return ParsedConfig(config, tuple(warnings), tuple(infos))

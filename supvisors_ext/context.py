@@ -120,6 +120,26 @@ class Context:
     def local(self) -> InstanceRecord:
         return self.instances[self.local_identifier]
 
+    def add_instance(self, instance: InstanceId, stereotypes: tuple[str, ...]) -> InstanceRecord:
+        """Append an instance found at run time (discovery mode), STOPPED, last in the order.
+
+        ValueError when its identifier is known, or its nick already names another instance
+        (identifiers and nicks are interchangeable, so each must designate one instance).
+        """
+        if instance.identifier in self.instances:
+            raise ValueError(f"instance {instance.identifier!r} is already known")
+        for record in self.instances.values():
+            if instance.nick in (record.identifier, record.id.nick) or (
+                instance.identifier == record.id.nick
+            ):
+                raise ValueError(
+                    f"nick {instance.nick!r} of {instance.identifier!r} clashes with"
+                    f" {record.identifier!r} (nick {record.id.nick!r})"
+                )
+        record = InstanceRecord(instance, stereotypes=stereotypes)
+        self.instances[instance.identifier] = record
+        return record
+
     def find_instances(self, name: str) -> list[InstanceRecord]:
         """Instances designated by an identifier, a nick or a stereotype (instance order)."""
         for record in self.instances.values():

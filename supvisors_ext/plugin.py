@@ -150,6 +150,7 @@ class SupvisorsPlugin:
             f"started as {self.config.local.nick} ({self.config.local.identifier}),"
             f" bus port {self.config.local.internal_port},"
             f" {len(self.config.instances)} instance(s) listed"
+            + (", discovery mode" if self.config.multicast is not None else "")
         )
 
     def on_stopping(self, _event: object) -> None:
@@ -376,7 +377,7 @@ class SupvisorsPlugin:
         return messages.StateModes(
             fsm_state=self.fsm.state,
             degraded_mode=self.fsm.degraded,
-            discovery_mode=False,
+            discovery_mode=self.config.multicast is not None,
             master_identifier=self.fsm.master,
             starting_jobs=bool(self.driver.jobs.start_jobs),
             stopping_jobs=bool(self.driver.jobs.stop_jobs),

@@ -37,7 +37,7 @@ class StatusMethods(NamespaceBase):
             "fsm_statecode": int(plugin.fsm.state),
             "fsm_statename": plugin.fsm.state.name,
             "degraded_mode": plugin.fsm.degraded,
-            "discovery_mode": False,
+            "discovery_mode": plugin.config.multicast is not None,
             "master_identifier": plugin.fsm.master,
             "starting_jobs": plugin.starting_jobs(),
             "stopping_jobs": plugin.stopping_jobs(),

@@ -11,19 +11,22 @@ import xmlrpc.client
 from collections.abc import Callable
 
 from . import messages
+from .beacon import Beacon
 from .bus import Bus, BusFailure, Dropped, Inbound, PeerEndpoint
 from .bus_security import AuthRefused
 from .config import Config
 from .context import Context
+from .discovery import Discovered, Discovery, DiscoveryDropped, DiscoveryFailure
 from .log import PluginLogger
 from .mainloop import Inbox
 from .membership import HandshakeData, Membership, PeerTick
-from .model import InstanceStates, LocalProcessInfo
+from .model import InstanceId, InstanceStates, LocalProcessInfo
 from .network import network_from_payload
 from .peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
 from .status import ForcedState
 
 DROP_LOG_PERIOD = 60.0
+BAD_NAME = 10  # supervisor.xmlrpc.Faults.BAD_NAME
 MAX_HELD_BACK = 10_000  # messages kept per CHECKING peer; beyond, the snapshot must do
 
 
@@ -74,6 +77,7 @@ class PeerSync:
         self.on_lost_peer = on_lost_peer
         self.bus: Bus | None = None
         self.callers: PeerCallers | None = None
+        self.discovery: Discovery | None = None
         self.handshakes: dict[int, str] = {}  # token -> peer
         self.held_back: dict[str, list[messages.Message]] = {}  # CHECKING peer -> messages
         self.reply_handlers: dict[int, Callable[[PeerReply], None]] = {}  # token -> callback
@@ -96,8 +100,30 @@ class PeerSync:
             )
         self.bus = Bus(local.internal_port, endpoints, inbox.queue, inbox.wakeup, keys=keys)
         self.bus.start()
+        multicast = self.config.multicast
+        if multicast is not None:
+            beacon = Beacon.of(local, self.config.stereotypes)
+            self.discovery = Discovery(multicast, beacon, self.config.tick_period, inbox.put)
+            self.discovery.start()
+            self.logger.info(
+                f"discovery mode: heartbeats to {multicast.group}:{multicast.port}"
+                f" (interface {multicast.interface or 'default'}, ttl {multicast.ttl});"
+                " trust this network: any beacon received adds its instance"
+            )
+
+    def add_peer(self, instance: InstanceId) -> None:
+        """Start talking to an instance found at run time: peer worker and bus subscription."""
+        if self.callers is not None:
+            self.callers.add(instance.identifier, peer_url(instance.host, instance.http_port))
+        if self.bus is not None:
+            endpoint = PeerEndpoint(instance.identifier, instance.host, instance.internal_port)
+            self.bus.connect(endpoint)
 
     def stop(self) -> None:
+        if self.discovery is not None:
+            if not self.discovery.stop():
+                self.logger.error("the discovery thread did not stop in time")
+            self.discovery = None
         if self.bus is not None:
             try:
                 self.bus.stop()
@@ -181,8 +207,20 @@ class PeerSync:
             return self._on_message(item.message)
         if isinstance(item, PeerReply):
             return self._on_reply(item)
+        if isinstance(item, Discovered):
+            return self._on_discovered(item)
         if isinstance(item, Dropped):
             self._log_drop(item.sender, item.reason)
+        elif isinstance(item, DiscoveryDropped):
+            self._warn_limited(
+                f"beacon:{item.source}",
+                f"discovery datagram from {item.source} dropped: {item.reason}",
+            )
+        elif isinstance(item, DiscoveryFailure):
+            if item.fatal:
+                self.logger.error(f"discovery mode off: {item.reason}")
+            else:
+                self.logger.warn(item.reason)
         elif isinstance(item, AuthRefused):  # already limited to one per minute by the bus
             self.logger.warn(f"bus peer {item.address} refused: {item.reason}")
         elif isinstance(item, BusFailure):
@@ -191,6 +229,32 @@ class PeerSync:
                 f"bus failure: {item.reason}; this instance stays out of the cluster"
             )
         return False
+
+    def _on_discovered(self, item: Discovered) -> bool:
+        """A beacon: an unknown instance is appended to the context and connected; its TICKs
+        then start the normal handshake (configuration.md §6)."""
+        beacon = item.beacon
+        if beacon.identifier in self.context.instances:
+            known = self.context.instances[beacon.identifier].id
+            if known != beacon.instance:
+                self._warn_limited(
+                    f"beacon:{beacon.identifier}",
+                    f"discovery: {beacon.identifier} announces {beacon.instance}, which differs"
+                    f" from the known {known}: the known one is kept",
+                )
+            return False
+        try:
+            self.context.add_instance(beacon.instance, beacon.stereotypes)
+        except ValueError as exc:
+            self._warn_limited(f"beacon:{beacon.identifier}", f"discovery: {exc}: ignored")
+            return False
+        self.add_peer(beacon.instance)
+        stereotypes = ",".join(beacon.stereotypes) or "none"
+        self.logger.info(
+            f"discovered {beacon.nick} ({beacon.identifier}, bus port {beacon.internal_port},"
+            f" stereotypes {stereotypes}) from {item.source}"
+        )
+        return True
 
     def _on_message(self, message: messages.Message) -> bool:
         now = time.monotonic()
@@ -274,9 +338,11 @@ class PeerSync:
             return False
         held = self.held_back.pop(peer, [])
         if not reply.ok or not isinstance(reply.value, HandshakeData):
-            self._warn_limited(
-                f"handshake:{peer}", f"handshake with {peer} failed: {_why(reply)}; retried"
-            )
+            text = f"handshake with {peer} failed: {_why(reply)}; retried"
+            if self._not_discovered_yet(reply):
+                self.logger.debug(text)
+            else:
+                self._warn_limited(f"handshake:{peer}", text)
             if reply.error and "no answer" in reply.error:
                 return self.membership.on_call_failed(peer)
             self.membership.on_handshake_failed(peer)
@@ -292,6 +358,13 @@ class PeerSync:
             for message in held:  # older than the snapshot: the ordering check drops it
                 self._apply(message, now)
         return True
+
+    def _not_discovered_yet(self, reply: PeerReply) -> bool:
+        """Discovery mode: the peer does not know us yet (our beacon is on its way)."""
+        fault = reply.fault
+        return (
+            self.config.multicast is not None and fault is not None and fault.faultCode == BAD_NAME
+        )
 
     def _log_drop(self, sender: str, reason: str) -> None:
         self._warn_limited(sender, f"bus message dropped: {reason}")

@@ -219,3 +219,12 @@ def test_keygen_is_declared_as_a_console_script() -> None:
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
     assert scripts["supvisors_keygen"] == "supvisors_ext.keygen:main"
+
+
+def test_discovery_with_keys_warns_that_only_listed_peers_can_join(keydir: Path) -> None:
+    parsed = parse_a(**key_options(keydir), multicast_group="239.0.0.1:61234")
+    assert parsed.config.multicast is not None and parsed.config.bus_keys is not None
+    assert parsed.warnings[-1] == (
+        "multicast_group: with CURVE keys, a discovered instance cannot join the bus"
+        " (only the peers of supvisors_list have a key): list every instance"
+    )

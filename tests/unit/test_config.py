@@ -14,6 +14,7 @@ from supvisors_ext.config import (
     Config,
     ConfigError,
     LocalHost,
+    Multicast,
     ParsedConfig,
     parse_config,
     parse_instance_item,
@@ -634,4 +635,109 @@ def test_internal_port_mismatch(item: str, own: int) -> None:
     assert error_of(host, supvisors_list=item, internal_port="61500") == (
         f"[rpcinterface:supvisors] internal_port: 61500 differs from {own}, the internal port"
         " of the local supvisors_list item 'rocky51:61000'"
+    )
+
+
+# ---------------------------------------------------------------- discovery mode (§6)
+
+
+def test_multicast_options_valid() -> None:
+    parsed = parse(
+        multicast_group="239.0.0.1:61234",
+        multicast_interface="192.168.1.12",
+        multicast_ttl="4",
+        synchro_options="LIST",
+    )
+    assert parsed.config.multicast == Multicast("239.0.0.1", 61234, "192.168.1.12", 4)
+    assert (parsed.warnings, parsed.infos) == ((), ())
+
+
+def test_multicast_defaults_and_off() -> None:
+    assert config_of(multicast_group="224.0.0.251:5000").multicast == Multicast(
+        "224.0.0.251", 5000, None, 1
+    )
+    assert config_of().multicast is None
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"multicast_group": "239.0.0.1"}, "multicast_group: '239.0.0.1' is not IP:port"),
+        ({"multicast_group": "239.0.0.1:0"}, "multicast_group: '239.0.0.1:0' is not IP:port"),
+        ({"multicast_group": "239.0.0.1:x"}, "multicast_group: '239.0.0.1:x' is not IP:port"),
+        ({"multicast_group": "239.0.0.1:70000"}, "is not IP:port (e.g. 239.0.0.1:61234)"),
+        (
+            {"multicast_group": "10.0.0.1:5000"},
+            "multicast_group: '10.0.0.1' is not an IPv4 multicast address (224.0.0.0/4)",
+        ),
+        ({"multicast_group": "mcast:5000"}, "'mcast' is not an IPv4 multicast address"),
+        (
+            {"multicast_group": "239.0.0.1:5000", "multicast_interface": "eth0"},
+            "multicast_interface: 'eth0' is not the IPv4 address of a local interface",
+        ),
+        (
+            {"multicast_group": "239.0.0.1:5000", "multicast_interface": "239.0.0.2"},
+            "multicast_interface: '239.0.0.2' is not the IPv4 address",
+        ),
+        (
+            {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "0"},
+            "multicast_ttl: '0' is not an integer in [1;255]",
+        ),
+        (
+            {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "256"},
+            "multicast_ttl: '256' is not an integer in [1;255]",
+        ),
+    ],
+)
+def test_multicast_options_invalid(options: dict[str, str], message: str) -> None:
+    assert message in error_of(**options)
+
+
+def test_multicast_details_without_group_are_ignored_with_a_warning() -> None:
+    parsed = parse(multicast_interface="10.0.0.1", multicast_ttl="3", synchro_options="LIST")
+    assert parsed.config.multicast is None
+    assert parsed.warnings == (
+        "multicast_interface: ignored (multicast_group is not set)",
+        "multicast_ttl: ignored (multicast_group is not set)",
+    )
+
+
+def test_multicast_with_a_local_only_list_and_stereotype_core() -> None:
+    parsed = parse(
+        make_host(identifier="server_1"),
+        supvisors_list="<server_1>rocky51:61000",
+        multicast_group="239.0.0.1:61234",
+        stereotypes="server",
+        core_identifiers="server",
+    )
+    config = parsed.config
+    assert [item.nick for item in config.instances] == ["server_1"]
+    assert config.core_identifiers == ("server",)
+    assert config.synchro_options == frozenset({SYNC.STRICT, SYNC.TIMEOUT, SYNC.CORE})
+    assert parsed.warnings == (
+        "synchro_options: STRICT holds as soon as this instance runs (supvisors_list"
+        " names only itself): discovered instances are not waited for",
+    )
+    # listing more than itself, STRICT has something to wait for
+    more = parse(
+        make_host(identifier="server_1"),
+        supvisors_list="<server_1>rocky51:61000,<server_2>rocky52:61000",
+        multicast_group="239.0.0.1:61234",
+    )
+    assert more.warnings == (CORE_DROPPED,)
+
+
+def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
+    parsed = parse(
+        make_host(identifier="console_1"),
+        supvisors_list="<console_1>rocky51:61000",
+        multicast_group="239.0.0.1:61234",
+        stereotypes="console",
+        core_identifiers="server",
+        synchro_options="CORE",
+    )
+    assert parsed.warnings == ()
+    assert parsed.infos == (
+        "core_identifiers: 'server' matches no instance of supvisors_list and no stereotype"
+        " (kept: it may be discovered later)",
     )

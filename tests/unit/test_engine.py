@@ -116,6 +116,19 @@ class TestSynchronization:
         assert fsm.evaluate(view) == []
         assert fsm.degraded is True
 
+    def test_strict_ignores_discovered_instances_list_waits_for_them(self) -> None:
+        # discovery mode (configuration.md §6): a discovered instance is not listed
+        discovered = replace(inst("b", I.CHECKING), listed=False)
+        both = frozenset({O.STRICT, O.LIST})
+        view = make_view([inst("a"), discovered], synchro_options=both)
+        assert synchro_conditions(view) == {O.STRICT: True, O.LIST: False}
+        running = make_view([inst("a"), replace(discovered, state=I.RUNNING)], synchro_options=both)
+        assert synchro_conditions(running) == {O.STRICT: True, O.LIST: True}
+        isolated = make_view(
+            [inst("a"), replace(discovered, state=I.ISOLATED)], synchro_options=both
+        )
+        assert synchro_conditions(isolated) == {O.STRICT: True, O.LIST: True}
+
     def test_timeout_ends_synchronization(self) -> None:
         fsm = Fsm("a", state=S.SYNCHRONIZATION)
         view = make_view(
