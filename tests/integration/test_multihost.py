@@ -139,6 +139,17 @@ def test_auto_fence_isolates_a_cut_host_for_good(
 
     failover = wait_failover(cluster, cut, others, lost=allowed)
     wait_settled(cluster, others, timeout=30)
+    # the cut side must have seen the others go silent too before the heal: each side detects
+    # on its own ticks, so a short cut may end before the last detection
+    cluster.wait_until(
+        lambda: all(
+            instance_state(cluster, observer, nick) in allowed_back
+            for observer in cut
+            for nick in others
+        ),
+        timeout=10,
+        message="the cut side did not fence the others",
+    )
 
     network.heal(label)
     # watch for a while after the heal: ticks flow again, yet nobody re-admits anybody
