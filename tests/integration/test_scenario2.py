@@ -128,17 +128,23 @@ def stays(predicate: Callable[[], bool], duration: float, message: str) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="class")
-def scen2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
+def booted(folder: Path, faults: str = "") -> Iterator[Example]:
     """The six instances of the example, X = 3, default options; boot state recorded."""
-    ex = Example(tmp_path_factory.mktemp("scenario2"))
+    ex = Example(folder)
     try:
+        if faults:
+            ex.set_faults(faults)
         ex.start()
         ex.wait_ready()
         ex.boot = snapshot(ex)
         yield ex
     finally:
         ex.close()
+
+
+@pytest.fixture(scope="class")
+def scen2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
+    yield from booted(tmp_path_factory.mktemp("scenario2"))
 
 
 @pytest.fixture
@@ -149,15 +155,9 @@ def ready(scen2: Example) -> Example:
 @pytest.fixture(scope="class")
 def failing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
     """A second cluster for the failure tests, booted with a faulty scen2_srv_02."""
-    ex = Example(tmp_path_factory.mktemp("scenario2_failures"))
-    try:
-        ex.set_faults("scen2_srv_02:scen2_data_processing")
-        ex.start()
-        ex.wait_ready()
-        ex.boot = snapshot(ex)
-        yield ex
-    finally:
-        ex.close()
+    yield from booted(
+        tmp_path_factory.mktemp("scenario2_failures"), "scen2_srv_02:scen2_data_processing"
+    )
 
 
 @pytest.fixture
