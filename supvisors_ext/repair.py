@@ -167,9 +167,12 @@ class RepairHandler:
             self.request_system(strategy)
 
     # ----- admission: a remote Master answers later (behaviour.md §6.4)
-    def _when_admitted(self, key: str, act: Callable[[], None], repair: bool = False) -> None:
+    def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
+        """Every start made here follows a stop this instance saw end, or completes a partly
+        running application: a remote Master judges it from grants and start jobs only, as
+        its view may still show what was just stopped (`admit_start` repair flag)."""
         group = key.split(":", 1)[0]
-        ticket = self.driver.admit(key, self.driver.starting_anywhere(group), repair=repair)
+        ticket = self.driver.admit(key, self.driver.starting_anywhere(group), repair=True)
         self.tickets.append((ticket, act))
         self._use_tickets(time.monotonic())
 
@@ -296,7 +299,7 @@ class RepairHandler:
             self.logger.warn(f"{name}: completing it after the conciliation")
             self.driver.start_application(application, rules.starting_strategy)
 
-        self._when_admitted(name, start, repair=True)
+        self._when_admitted(name, start)
 
     def _follow_up(self, plan: ConciliationPlan) -> None:
         record = plan.record
