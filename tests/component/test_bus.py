@@ -19,16 +19,10 @@ from supvisors_ext.bus import THREAD_NAME, Bus, BusFailure, Dropped, Inbound, Pe
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
-    ProcessAddedMessage,
-    ProcessForcedMessage,
-    ProcessMessage,
     ProcessRemovedMessage,
-    StateMessage,
-    StateModes,
-    TickMessage,
     encode,
 )
-from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
+from tests.message_samples import sample_messages, tick
 
 HOST = "127.0.0.1"
 DEADLINE = 5.0
@@ -61,29 +55,6 @@ class Node:
     @property
     def endpoint(self) -> PeerEndpoint:
         return PeerEndpoint(self.identifier, HOST, self.port)
-
-
-def tick(identifier: str, counter: int, stereotypes: tuple[str, ...] = ()) -> TickMessage:
-    return TickMessage(identifier, 1.0, identifier, counter, 1e9, 1.0, 1, 2, stereotypes)
-
-
-def sample_messages(identifier: str) -> list[Message]:
-    info = LocalProcessInfo(
-        "grp", "prg", ProcessStates.RUNNING, 10, 0, 20, 99, "pid 99", "", True,
-        1.0, 0.0, 2.0, "", 1, 10, "prg", 0, False, True, True,
-    )  # fmt: skip
-    modes = StateModes(
-        SupvisorsStates.OPERATION, False, False, identifier, False, True,
-        ((identifier, InstanceStates.RUNNING),), "", ("app",),
-    )  # fmt: skip
-    return [
-        tick(identifier, 1, ("payload",)),
-        ProcessMessage(identifier, 2.0, info),
-        ProcessAddedMessage(identifier, 2.0, info),
-        ProcessRemovedMessage(identifier, 3.0, "grp", "prg"),
-        ProcessForcedMessage(identifier, 3.0, "grp", "prg", ProcessStates.FATAL, "late", ""),
-        StateMessage(identifier, 4.0, modes),
-    ]
 
 
 def get_until(node: Node, accept: Callable[[object], bool], timeout: float = DEADLINE) -> object:

@@ -16,39 +16,11 @@ from hypothesis import strategies as st
 from supvisors_ext.messages import (
     Message,
     MessageError,
-    ProcessAddedMessage,
-    ProcessForcedMessage,
-    ProcessMessage,
-    ProcessRemovedMessage,
-    StateMessage,
-    StateModes,
-    TickMessage,
     Topic,
     decode,
     encode,
 )
-from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
-
-
-def sample_messages(identifier: str) -> list[Message]:
-    """One valid message per topic (as in tests/component/test_bus.py, without zmq)."""
-    info = LocalProcessInfo(
-        "grp", "prg", ProcessStates.RUNNING, 10, 0, 20, 99, "pid 99", "", True,
-        1.0, 0.0, 2.0, "", 1, 10, "prg", 0, False, True, True,
-    )  # fmt: skip
-    modes = StateModes(
-        SupvisorsStates.OPERATION, False, False, identifier, False, True,
-        ((identifier, InstanceStates.RUNNING),), "", ("app",),
-    )  # fmt: skip
-    return [
-        TickMessage(identifier, 1.0, identifier, 1, 1e9, 1.0, 1, 2, ("payload",)),
-        ProcessMessage(identifier, 2.0, info),
-        ProcessAddedMessage(identifier, 2.0, info),
-        ProcessRemovedMessage(identifier, 3.0, "grp", "prg"),
-        ProcessForcedMessage(identifier, 3.0, "grp", "prg", ProcessStates.FATAL, "late", ""),
-        StateMessage(identifier, 4.0, modes),
-    ]
-
+from tests.message_samples import sample_messages
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOPICS = [topic.value.encode("ascii") for topic in Topic]
