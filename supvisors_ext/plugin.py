@@ -259,6 +259,9 @@ class SupvisorsPlugin:
                 changed = self.sync.handle(item) or changed
         if changed:
             self.log_new_rules_warnings()
+            # grants used up by a start job that just ended are released before the failure
+            # scan of driver.step: a crash right after that job is a running failure
+            self.refresh_grants()
             self.driver.step()
             self.evaluate()
             self.rearm_waiting_calls()

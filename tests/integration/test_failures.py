@@ -329,7 +329,16 @@ def test_req26_console_killed_hci_not_restarted(make_cluster: Any, tmp_path: Pat
 def _make_conflict(cluster: Cluster, namespec: str) -> tuple[str, str]:
     """Start a running srv process a second time on another server with plain supervisor."""
     observer = cluster["console_1"]
-    (running_on,) = observer.supvisors.get_process_info(namespec)[0]["identifiers"]
+    # a previous conciliation may still be completing the application: wait for one copy
+    (running_on,) = cluster.wait_until(
+        lambda: (
+            (ids := observer.supvisors.get_process_info(namespec)[0]["identifiers"])
+            and len(ids) == 1
+            and ids
+        ),
+        timeout=15,
+        message=f"{namespec} not running once",
+    )
     first = nick_of(cluster, running_on)
     second = next(nick for nick in SERVERS if nick != first)
     time.sleep(1.1)  # spawn times have a one-second resolution: the copies must differ
