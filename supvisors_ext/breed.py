@@ -14,7 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .breedplan import IniFile, Plan, Section, make_plan, parse_breed_item, serialize
+from supvisors_ext.tools.breedplan import (
+    IniFile,
+    Plan,
+    Section,
+    make_plan,
+    parse_breed_item,
+    serialize,
+)
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 

@@ -15,20 +15,20 @@ import sys
 import weakref
 from typing import Any
 
-from . import collection_events  # noqa: F401 - registers the COLLECTION_* event types at import
-from .collection_service import CollectionService, collection_service
-from .config import ConfigError, parse_config
-from .localhost import gather_local_host
-from .log import make_plugin_logger
-from .plugin import SupvisorsPlugin
-from .rpc_base import NamespaceBase
-from .rpc_cluster import ClusterMethods
-from .rpc_collections import CollectionMethods
-from .rpc_control import ControlMethods
-from .rpc_local_collections import CollectionsNamespace
-from .rpc_processes import ProcessMethods
-from .rpc_status import StatusMethods
-from .rules import Rules, RulesFileError, find_rules_files, load_rules
+from supvisors_ext.config import ConfigError, parse_config
+from supvisors_ext.host import collection_events  # noqa: F401 - registers the COLLECTION_* event types at import
+from supvisors_ext.host.collection_service import CollectionService, collection_service
+from supvisors_ext.host.localhost import gather_local_host
+from supvisors_ext.host.log import make_plugin_logger
+from supvisors_ext.rpc.base import NamespaceBase
+from supvisors_ext.rpc.cluster import ClusterMethods
+from supvisors_ext.rpc.collections import CollectionMethods
+from supvisors_ext.rpc.control import ControlMethods
+from supvisors_ext.rpc.local_collections import CollectionsNamespace
+from supvisors_ext.rpc.processes import ProcessMethods
+from supvisors_ext.rpc.status import StatusMethods
+from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
+from supvisors_ext.runtime.plugin import SupvisorsPlugin
 
 # one plugin per supervisord run, shared by the namespaces of its several HTTP servers
 _PLUGINS: weakref.WeakKeyDictionary[Any, SupvisorsPlugin] = weakref.WeakKeyDictionary()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from .cli.ctlplugin import SupvisorsControllerPlugin, make_supvisors_controller_plugin
-from .cli.shell import main
+from supvisors_ext.cli.ctlplugin import SupvisorsControllerPlugin, make_supvisors_controller_plugin
+from supvisors_ext.cli.shell import main
 
 __all__ = ["SupvisorsControllerPlugin", "main", "make_supvisors_controller_plugin"]
 

@@ -6,9 +6,9 @@ import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
 
-from . import arguments
-from .progress import with_progress
-from .session import Session, fault_text
+from supvisors_ext.cli import arguments
+from supvisors_ext.cli.progress import with_progress
+from supvisors_ext.cli.session import Session, fault_text
 
 RUNNING_STATES = ("STARTING", "RUNNING", "BACKOFF", "STOPPING")
 

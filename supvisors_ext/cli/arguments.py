@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from ..model import ConciliationStrategies, LogLevels, StartingStrategies
-from .session import UsageError
+from supvisors_ext.cli.session import UsageError
+from supvisors_ext.model import ConciliationStrategies, LogLevels, StartingStrategies
 
 STARTING = tuple(strategy.name for strategy in StartingStrategies)
 CONCILIATION = tuple(strategy.name for strategy in ConciliationStrategies)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xmlrpc.client
 from typing import Any
 
-from . import formats
-from .session import Session, UsageError, fault_text
-from .status_commands import BAD_NAME
+from supvisors_ext.cli import formats
+from supvisors_ext.cli.session import Session, UsageError, fault_text
+from supvisors_ext.cli.status_commands import BAD_NAME
 
 SUBCOMMANDS = ("status", "start", "stop")
 FORMS = (

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from . import application_commands as app
-from . import control_commands as ctl
-from . import status_commands as st
-from .collection import FORMS as COLLECTION_FORMS
-from .collection import collection, help_lines
-from .session import USAGE, Session, Unreachable, UsageError, fault_text
+from supvisors_ext.cli import application_commands as app
+from supvisors_ext.cli import control_commands as ctl
+from supvisors_ext.cli import status_commands as st
+from supvisors_ext.cli.collection import FORMS as COLLECTION_FORMS
+from supvisors_ext.cli.collection import collection, help_lines
+from supvisors_ext.cli.session import USAGE, Session, Unreachable, UsageError, fault_text
 
 
 class Arg(Enum):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .arguments import CONCILIATION, LOG_LEVELS, STARTING
-from .collection import SUBCOMMANDS
-from .commands import TABLE, Arg
+from supvisors_ext.cli.arguments import CONCILIATION, LOG_LEVELS, STARTING
+from supvisors_ext.cli.collection import SUBCOMMANDS
+from supvisors_ext.cli.commands import TABLE, Arg
 
 Delegate = Callable[..., Any]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import arguments
-from .session import Session
+from supvisors_ext.cli import arguments
+from supvisors_ext.cli.session import Session
 
 
 def loglevel(session: Session, args: list[str]) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from supervisor.supervisorctl import ControllerPluginBase
 
-from .collection import help_lines
-from .commands import COMMANDS, Command, execute
-from .completion import Completer
-from .session import Session
+from supvisors_ext.cli.collection import help_lines
+from supvisors_ext.cli.commands import COMMANDS, Command, execute
+from supvisors_ext.cli.completion import Completer
+from supvisors_ext.cli.session import Session
 
 
 def _isatty(stream: Any) -> bool:

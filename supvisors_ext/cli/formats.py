@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .tables import Column, format_table, nicks, yes_no
+from supvisors_ext.cli.tables import Column, format_table, nicks, yes_no
 
 Payload = dict[str, Any]
 Names = dict[str, str]

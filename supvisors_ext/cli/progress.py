@@ -12,7 +12,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
 
-from .session import Session
+from supvisors_ext.cli.session import Session
 
 POLL_PERIOD = 0.5
 

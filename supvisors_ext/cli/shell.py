@@ -13,7 +13,7 @@ from typing import Any
 from supervisor.options import ClientOptions
 from supervisor.supervisorctl import Controller
 
-from .ctlplugin import make_supvisors_controller_plugin
+from supvisors_ext.cli.ctlplugin import make_supvisors_controller_plugin
 
 USAGE = """supvisorsctl -- supervisorctl with the Supvisors commands.
 

@@ -6,8 +6,8 @@ import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
 
-from . import arguments, formats
-from .session import Session, fault_text
+from supvisors_ext.cli import arguments, formats
+from supvisors_ext.cli.session import Session, fault_text
 
 BAD_NAME = 10  # supervisor's Faults.BAD_NAME
 

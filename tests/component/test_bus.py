@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 import pytest
 import zmq
 
-from supvisors_ext.bus import THREAD_NAME, Bus, BusFailure, Dropped, Inbound, PeerEndpoint
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
     ProcessRemovedMessage,
     encode,
 )
+from supvisors_ext.net.bus import THREAD_NAME, Bus, BusFailure, Dropped, Inbound, PeerEndpoint
 from tests.message_samples import sample_messages, tick
 
 HOST = "127.0.0.1"

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from supvisors_ext.beacon import Beacon
 from supvisors_ext.config import Multicast
-from supvisors_ext.discovery import Discovered, Discovery, DiscoveryFailure
 from supvisors_ext.model import InstanceId
+from supvisors_ext.net.beacon import Beacon
+from supvisors_ext.net.discovery import Discovered, Discovery, DiscoveryFailure
 from tests.harness import netns
 from tests.harness.netns import Host, Network
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import time
 
-from supvisors_ext.mainloop import Inbox, TickDue, Ticker
+from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker
 
 
 def readable(inbox: Inbox, timeout: float) -> bool:

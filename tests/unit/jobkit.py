@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from supvisors_ext.context import Context, ProcessRecord
+from supvisors_ext.cluster.context import Context, ProcessRecord
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo, ProcessStates
 from supvisors_ext.rules import Rules, load_rules
 from tests.scenario2_facts import CONSOLE_PROGRAMS, RULES_FILE, SERVER_PROGRAMS

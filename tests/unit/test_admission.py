@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.admission import GRANT_TIMEOUT, GrantBook, application_of
+from supvisors_ext.cluster.admission import GRANT_TIMEOUT, GrantBook, application_of
 
 A, B = "10.0.0.1:60001", "10.0.0.2:60002"
 

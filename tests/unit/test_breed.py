@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from supvisors_ext.breed import main
-from supvisors_ext.breedplan import (
+from supvisors_ext.tools.breedplan import (
     IniFile,
     Section,
     copy_names,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from supvisors_ext import keygen
 from supvisors_ext.config import ConfigError, parse_config
 from supvisors_ext.keys import KeyFileError, load_bus_keys, read_key_file
+from supvisors_ext.tools import keygen
 from tests.unit.test_config import make_host
 
 TRIO = "<a>127.0.0.1:61000,<b>127.0.0.1:62000,<c>127.0.0.1:63000"
@@ -218,7 +218,7 @@ def test_config_and_keys_stay_free_of_zmq_and_supervisor() -> None:
 def test_keygen_is_declared_as_a_console_script() -> None:
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
-    assert scripts["supvisors_keygen"] == "supvisors_ext.keygen:main"
+    assert scripts["supvisors_keygen"] == "supvisors_ext.tools.keygen:main"
 
 
 def test_discovery_with_keys_warns_that_only_listed_peers_can_join(keydir: Path) -> None:

@@ -21,13 +21,13 @@ from supervisor.tests.base import (
 )
 from supervisor.xmlrpc import Faults, RPCError
 
-from supvisors_ext.collection_events import (
+from supvisors_ext.host.collection_events import (
     CollectionAddedEvent,
     CollectionEvent,
     CollectionRemovedEvent,
 )
-from supvisors_ext.collection_service import CollectionService, make_reload_config
-from supvisors_ext.rpc_local_collections import CollectionsNamespace
+from supvisors_ext.host.collection_service import CollectionService, make_reload_config
+from supvisors_ext.rpc.local_collections import CollectionsNamespace
 
 CONF = """
 [supervisord]

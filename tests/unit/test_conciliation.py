@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.conciliation import (
+from supvisors_ext.cluster.conciliation import (
     FollowUp,
     plan_conciliation,
     split_processes,

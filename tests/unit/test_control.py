@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.context import ApplicationRecord
-from supvisors_ext.control import JobOutcome, Jobs
-from supvisors_ext.model import InstanceStates, StartingStrategies
-from supvisors_ext.startjob import (
+from supvisors_ext.cluster.context import ApplicationRecord
+from supvisors_ext.jobs.control import JobOutcome, Jobs
+from supvisors_ext.jobs.start import (
     NO_RESOURCE,
     ForceCommand,
     StartCommand,
     StopApplicationCommand,
 )
-from supvisors_ext.stopjob import StopCommand
+from supvisors_ext.jobs.stop import StopCommand
+from supvisors_ext.model import InstanceStates, StartingStrategies
 from tests.unit.jobkit import (
     BUS,
     CHECK,

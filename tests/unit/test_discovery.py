@@ -10,17 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from supvisors_ext import beacon as beacon_module
-from supvisors_ext.beacon import (
+from supvisors_ext.net import beacon as beacon_module
+from supvisors_ext.cluster.context import Context
+from supvisors_ext.cluster.membership import Membership, PeerTick
+from supvisors_ext.config import Multicast, parse_config
+from supvisors_ext.host.log import PluginLogger
+from supvisors_ext.model import InstanceId, InstanceStates
+from supvisors_ext.net.beacon import (
     MAX_BEACON_BYTES,
     Beacon,
     BeaconError,
     decode_beacon,
     encode_beacon,
 )
-from supvisors_ext.config import Multicast, parse_config
-from supvisors_ext.context import Context
-from supvisors_ext.discovery import (
+from supvisors_ext.net.discovery import (
     DROP_REPORT_PERIOD,
     REPORT_PERIOD,
     Discovered,
@@ -28,12 +31,9 @@ from supvisors_ext.discovery import (
     DiscoveryDropped,
     DiscoveryFailure,
 )
-from supvisors_ext.log import PluginLogger
-from supvisors_ext.membership import Membership, PeerTick
-from supvisors_ext.model import InstanceId, InstanceStates
-from supvisors_ext.peers import PeerReply
+from supvisors_ext.net.peers import PeerReply
 from supvisors_ext.rules import load_rules
-from supvisors_ext.sync import PeerSync
+from supvisors_ext.runtime.sync import PeerSync
 from tests.unit.test_config import make_host
 
 LOCAL = InstanceId("10.0.0.1:61000", "server_1", "10.0.0.1", 61000, 61001)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from supvisors_ext.engine import (
+from supvisors_ext.cluster.engine import (
     AbortJobs,
     ClusterView,
     Conciliate,

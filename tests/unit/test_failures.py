@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.failures import (
+from supvisors_ext.cluster.failures import (
     RESTART_LOOP_GRACE,
     Failure,
     FailureBook,

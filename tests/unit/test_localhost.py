@@ -1,4 +1,4 @@
-"""Unit tests of supvisors_ext.localhost: the local-host predicate and gather_local_host."""
+"""Unit tests of supvisors_ext.host.localhost: the local-host predicate and gather_local_host."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 import psutil
 import pytest
 
-from supvisors_ext import localhost
 from supvisors_ext.config import ConfigError, parse_config
-from supvisors_ext.localhost import gather_local_host, make_is_local_host
+from supvisors_ext.host import localhost
+from supvisors_ext.host.localhost import gather_local_host, make_is_local_host
 
 AddrInfo = tuple[Any, ...]
 

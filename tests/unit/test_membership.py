@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from supvisors_ext.context import Context
-from supvisors_ext.membership import Membership, PeerTick
+from supvisors_ext.cluster.context import Context
+from supvisors_ext.cluster.membership import Membership, PeerTick
 from supvisors_ext.model import InstanceId, InstanceStates
 from supvisors_ext.rules import load_rules
 

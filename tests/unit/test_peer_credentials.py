@@ -6,7 +6,7 @@ import base64
 import socket
 import xmlrpc.client
 
-from supvisors_ext.peers import (
+from supvisors_ext.net.peers import (
     Credentials,
     PeerCaller,
     PeerReply,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.context import ProcessRecord
-from supvisors_ext.model import InstanceStates, StartingFailureStrategies
-from supvisors_ext.rules import ProgramRules
-from supvisors_ext.startjob import (
+from supvisors_ext.cluster.context import ProcessRecord
+from supvisors_ext.jobs.start import (
     NO_RESOURCE,
     ForceCommand,
     RequestStatus,
@@ -16,6 +14,8 @@ from supvisors_ext.startjob import (
     StopApplicationCommand,
     build_stages,
 )
+from supvisors_ext.model import InstanceStates, StartingFailureStrategies
+from supvisors_ext.rules import ProgramRules
 from tests.unit.jobkit import BUS, CHECK, INTERFACE, STAGE3, Cluster, P, scenario2
 
 F = StartingFailureStrategies

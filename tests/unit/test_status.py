@@ -6,9 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from supvisors_ext.model import ApplicationStates, LocalProcessInfo, ProcessStates
-from supvisors_ext.rules import FormulaEvaluationError
-from supvisors_ext.status import (
+from supvisors_ext.cluster.status import (
     ForcedState,
     Observation,
     ProcessView,
@@ -18,6 +16,8 @@ from supvisors_ext.status import (
     operational_status,
     synthesize,
 )
+from supvisors_ext.model import ApplicationStates, LocalProcessInfo, ProcessStates
+from supvisors_ext.rules import FormulaEvaluationError
 
 P = ProcessStates
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from supvisors_ext.membership import lose_processes
+from supvisors_ext.cluster.membership import lose_processes
+from supvisors_ext.jobs.stop import StopCommand, StopJob, build_stop_stages
 from supvisors_ext.model import InstanceStates
-from supvisors_ext.stopjob import StopCommand, StopJob, build_stop_stages
 from tests.unit.jobkit import BUS, CHECK, INTERFACE, STAGE3, Cluster, P, scenario2
 
 G = "scen2_srv_01"

@@ -1,0 +1,257 @@
+"""The cluster context: instances, applications and processes as known locally (main thread only).
+
+Pure: no supervisor, no zmq, no clock (times arrive as arguments). Every mutation comes from the
+plugin's event handlers; every query is a derivation over the held records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from supvisors_ext.cluster.status import (
+    ForcedState,
+    Observation,
+    OperationalStatus,
+    ProcessView,
+    is_failed,
+    operational_status,
+    synthesize,
+)
+from supvisors_ext.model import (
+    LOADING_STATES,
+    ApplicationStates,
+    InstanceId,
+    InstanceStates,
+    LocalProcessInfo,
+    ProcessStates,
+    make_namespec,
+)
+from supvisors_ext.rules import ApplicationRules, ProgramRules, Rules
+
+
+@dataclass(slots=True)
+class TickData:
+    """Heartbeat bookkeeping of one instance (xmlrpc-api.md §4, instance info)."""
+
+    remote_sequence_counter: int = 0
+    remote_mtime: float = 0.0
+    remote_time: float = 0.0
+    local_sequence_counter: int = 0
+    local_mtime: float = 0.0
+    local_time: float = 0.0
+
+
+@dataclass(slots=True)
+class InstanceRecord:
+    """What the local instance knows of one instance (itself included)."""
+
+    id: InstanceId
+    state: InstanceStates = InstanceStates.STOPPED
+    stereotypes: tuple[str, ...] = ()
+    tick: TickData = field(default_factory=TickData)
+    # last state & modes published by that instance (a messages.StateModes), None until received
+    state_modes: object | None = None
+    network: object | None = None  # its network.NetworkInfo, from the handshake
+
+    @property
+    def identifier(self) -> str:
+        return self.id.identifier
+
+
+@dataclass(slots=True)
+class ProcessRecord:
+    """One process (group:name) over every instance where it is configured."""
+
+    group: str
+    name: str
+    rules: ProgramRules
+    observations: dict[str, Observation] = field(default_factory=dict)
+    forced: ForcedState | None = None
+    last_event_mtime: float = 0.0
+
+    @property
+    def namespec(self) -> str:
+        return make_namespec(self.group, self.name)
+
+    def view(self) -> ProcessView:
+        return synthesize(self.observations.values(), self.forced)
+
+    def info_on(self, identifier: str) -> LocalProcessInfo | None:
+        observation = self.observations.get(identifier)
+        return observation.info if observation else None
+
+
+@dataclass(slots=True)
+class ApplicationRecord:
+    """One application (supervisord group name) over every instance."""
+
+    name: str
+    rules: ApplicationRules | None  # None: unmanaged
+    processes: dict[str, ProcessRecord] = field(default_factory=dict)
+
+    @property
+    def managed(self) -> bool:
+        return self.rules is not None
+
+    def status(self) -> OperationalStatus:
+        """Unmanaged applications are always STOPPED with no failure (spec README, vocabulary)."""
+        if self.rules is None:
+            return OperationalStatus(ApplicationStates.STOPPED, False, False, "")
+        views = {name: record.view() for name, record in self.processes.items()}
+        required = {name: record.rules.required for name, record in self.processes.items()}
+        return operational_status(views, required, self.rules.operational_status)
+
+
+class Context:
+    """Instances, applications and processes; the single source the RPC views read."""
+
+    def __init__(self, instances: tuple[InstanceId, ...], local: InstanceId, rules: Rules):
+        """`rules` is empty (every application unmanaged) when no file or a broken one was given."""
+        self.instances: dict[str, InstanceRecord] = {
+            item.identifier: InstanceRecord(item) for item in instances
+        }
+        self.local_identifier = local.identifier
+        self.rules = rules
+        self.applications: dict[str, ApplicationRecord] = {}
+
+    # ----- instances
+    @property
+    def local(self) -> InstanceRecord:
+        return self.instances[self.local_identifier]
+
+    def add_instance(self, instance: InstanceId, stereotypes: tuple[str, ...]) -> InstanceRecord:
+        """Append an instance found at run time (discovery mode), STOPPED, last in the order.
+
+        ValueError when its identifier is known, or its nick already names another instance
+        (identifiers and nicks are interchangeable, so each must designate one instance).
+        """
+        if instance.identifier in self.instances:
+            raise ValueError(f"instance {instance.identifier!r} is already known")
+        for record in self.instances.values():
+            if instance.nick in (record.identifier, record.id.nick) or (
+                instance.identifier == record.id.nick
+            ):
+                raise ValueError(
+                    f"nick {instance.nick!r} of {instance.identifier!r} clashes with"
+                    f" {record.identifier!r} (nick {record.id.nick!r})"
+                )
+        record = InstanceRecord(instance, stereotypes=stereotypes)
+        self.instances[instance.identifier] = record
+        return record
+
+    def find_instances(self, name: str) -> list[InstanceRecord]:
+        """Instances designated by an identifier, a nick or a stereotype (instance order)."""
+        for record in self.instances.values():
+            if name in (record.identifier, record.id.nick):
+                return [record]
+        return [record for record in self.instances.values() if name in record.stereotypes]
+
+    def instances_in(self, *states: InstanceStates) -> list[InstanceRecord]:
+        return [record for record in self.instances.values() if record.state in states]
+
+    def loading(self, identifier: str) -> int:
+        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes (behaviour.md §8)."""
+        total = 0
+        for record in self.iter_processes():
+            info = record.info_on(identifier)
+            if info is not None and info.state in LOADING_STATES:
+                total += record.rules.expected_loading
+        return total
+
+    def process_failure(self, identifier: str) -> bool:
+        """A process there is FATAL or exited unexpectedly."""
+        for record in self.iter_processes():
+            info = record.info_on(identifier)
+            if info is None:
+                continue
+            if info.state == ProcessStates.FATAL or (
+                info.state == ProcessStates.EXITED and not info.expected
+            ):
+                return True
+        return False
+
+    # ----- applications and processes
+    def application(self, name: str) -> ApplicationRecord:
+        """Get or create the record of an application (rules are matched once, on creation)."""
+        record = self.applications.get(name)
+        if record is None:
+            record = ApplicationRecord(name, self.rules.application_rules(name))
+            self.applications[name] = record
+        return record
+
+    def process(self, group: str, name: str) -> ProcessRecord:
+        application = self.application(group)
+        record = application.processes.get(name)
+        if record is None:
+            record = ProcessRecord(group, name, self.program_rules(group, name))
+            application.processes[name] = record
+        return record
+
+    def program_rules(self, group: str, name: str) -> ProgramRules:
+        return self.rules.program_rules(group, name)
+
+    def find_process(self, group: str, name: str) -> ProcessRecord | None:
+        application = self.applications.get(group)
+        return application.processes.get(name) if application else None
+
+    def iter_processes(self) -> Iterator[ProcessRecord]:
+        for application in self.applications.values():
+            yield from application.processes.values()
+
+    def update_process(self, identifier: str, info: LocalProcessInfo, now: float) -> bool:
+        """Store an instance's record of a process; False if it is older than the one held.
+
+        A real event clears any forced state (behaviour.md §5.2).
+        """
+        record = self.process(info.group, info.name)
+        held = record.observations.get(identifier)
+        if held is not None and info.now_monotonic < held.info.now_monotonic:
+            return False
+        record.observations[identifier] = Observation(identifier, info, now)
+        record.forced = None
+        record.last_event_mtime = now
+        return True
+
+    def remove_process(self, identifier: str, group: str, name: str, now: float) -> None:
+        """Forget an instance's record; drop the process and application when nobody has it."""
+        record = self.find_process(group, name)
+        if record is None:
+            return
+        record.observations.pop(identifier, None)
+        record.last_event_mtime = now
+        if not record.observations:
+            application = self.applications[group]
+            del application.processes[name]
+            if not application.processes:
+                del self.applications[group]
+
+    def forget_instance(self, identifier: str, now: float) -> None:
+        """Drop every record an instance gave (it restarts, or was isolated)."""
+        for record in list(self.iter_processes()):
+            if identifier in record.observations:
+                self.remove_process(identifier, record.group, record.name, now)
+
+    def force_state(self, group: str, name: str, forced: ForcedState) -> None:
+        record = self.find_process(group, name)
+        if record is not None:
+            record.forced = forced
+            record.last_event_mtime = forced.since
+
+    def conflicts(self) -> list[ProcessRecord]:
+        """Managed processes running on more than one instance (behaviour.md §11)."""
+        return [
+            record
+            for application in self.applications.values()
+            if application.managed
+            for record in application.processes.values()
+            if len(record.view().running_identifiers) > 1
+        ]
+
+    def failed_processes_on(self, identifier: str) -> list[ProcessRecord]:
+        return [
+            record
+            for record in self.iter_processes()
+            if (info := record.info_on(identifier)) is not None
+            and is_failed(ProcessView(info.state, info.expected, (), ""))
+        ]

@@ -1,0 +1,358 @@
+"""The local driver of start and stop jobs (behaviour.md §6-§9): planning, placement, stepping.
+
+Core, pure: it reads the context, keeps the jobs this instance drives, and returns commands.
+Pending loads R(i) are derived from the jobs themselves (requests placed on i whose process does
+not yet count in L(i)), so there is no separate bookkeeping to drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
+from supvisors_ext.jobs.start import JobCommand, RequestStatus, StartJob, build_stages
+from supvisors_ext.jobs.stop import StopCommand, StopJob, build_stop_stages
+from supvisors_ext.model import (
+    LOADING_STATES,
+    DistributionRules,
+    InstanceStates,
+    StartingStrategies,
+)
+from supvisors_ext.rules import application_rank
+from supvisors_ext.strategy import (
+    Candidate,
+    assign_hash_application,
+    assign_hash_program,
+    choose_instance,
+    choose_node,
+    place_single_instance,
+    resolve_identifiers,
+)
+
+HASH, AT = "#", "@"
+Command = JobCommand | StopCommand
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    """What a finished job leaves for the callers waiting on it."""
+
+    key: str
+    requests_sent: int
+    failures: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Jobs:
+    """Start and stop jobs driven by this instance, keyed by application (or namespec)."""
+
+    context: Context
+    tick_period: float
+    start_jobs: dict[str, StartJob] = field(default_factory=dict)
+    stop_jobs: dict[str, StopJob] = field(default_factory=dict)
+    outcomes: dict[str, JobOutcome] = field(default_factory=dict)
+    # program-level '#'/'@' assignments: (application, program) -> process_index -> identifier
+    assignments: dict[tuple[str, str], dict[int, str | None]] = field(default_factory=dict)
+
+    # ----- queries
+    def starting_applications(self) -> tuple[str, ...]:
+        return tuple(sorted({job.application for job in self.start_jobs.values()}))
+
+    def stopping_applications(self) -> tuple[str, ...]:
+        return tuple(sorted({job.application for job in self.stop_jobs.values()}))
+
+    def busy(self, application: str) -> bool:
+        return application in self.starting_applications() + self.stopping_applications()
+
+    def pending_load(self, identifier: str) -> int:
+        total = 0
+        for job in self.start_jobs.values():
+            for stage in job.stages:
+                for request in stage:
+                    if request.target != identifier:
+                        continue
+                    # not yet running there (a repair's running processes are already in L(i))
+                    if (
+                        request.status in (RequestStatus.WAITING, RequestStatus.REQUESTED)
+                        and _state_on(request.record, identifier) not in LOADING_STATES
+                    ):
+                        total += request.record.rules.expected_loading
+        return total
+
+    # ----- placement
+    def candidates(self) -> list[Candidate]:
+        result = []
+        for record in self.context.instances.values():
+            network = record.network
+            node = getattr(network, "machine_id", "") or record.id.host
+            result.append(
+                Candidate(
+                    identifier=record.identifier,
+                    nick=record.id.nick,
+                    stereotypes=record.stereotypes,
+                    node=node,
+                    running=record.state == InstanceStates.RUNNING,
+                    load=self.context.loading(record.identifier),
+                    pending=self.pending_load(record.identifier),
+                )
+            )
+        return result
+
+    def allowed(
+        self, written: tuple[str, ...], records: list[ProcessRecord], app: str
+    ) -> list[Candidate]:
+        """Instances of an application's list where all its processes are configured (rules order).
+
+        An application-level `#` keeps only R[(N-1) mod len(R)] (rules-file.md §3).
+        """
+        everyone = self.candidates()
+        names = [name for name in written if name not in (HASH, AT)] or ["*"]
+        identifiers, _unknown = resolve_identifiers(names, everyone)
+        if HASH in written:
+            identifiers = assign_hash_application(identifiers, application_rank(app))
+        return self._configured(identifiers, records, everyone)
+
+    def allowed_for_process(self, record: ProcessRecord, app: ApplicationRecord) -> list[Candidate]:
+        """Instances where one process may go; a program-level `#`/`@` pins it to its share."""
+        written = record.rules.identifiers
+        everyone = self.candidates()
+        names = [name for name in written if name not in (HASH, AT)] or ["*"]
+        identifiers, _unknown = resolve_identifiers(names, everyone)
+        if HASH in written or AT in written:
+            assignment = self._program_assignment(record, app, identifiers, AT in written)
+            target = assignment.get(_origin(record)[1])
+            identifiers = [target] if target else []
+        return self._configured(identifiers, [record], everyone)
+
+    def _program_assignment(
+        self, record: ProcessRecord, app: ApplicationRecord, reference: list[str], one_each: bool
+    ) -> dict[int, str | None]:
+        """Computed when first planned, then kept for the instance's life (rules-file.md §3)."""
+        program = _origin(record)[0]
+        key = (app.name, program)
+        if key not in self.assignments:
+            indexes = sorted(
+                _origin(other)[1]
+                for other in app.processes.values()
+                if _origin(other)[0] == program
+            )
+            self.assignments[key] = assign_hash_program(reference, indexes, one_each)
+        return self.assignments[key]
+
+    @staticmethod
+    def _configured(
+        identifiers: list[str], records: list[ProcessRecord], everyone: list[Candidate]
+    ) -> list[Candidate]:
+        by_id = {candidate.identifier: candidate for candidate in everyone}
+        return [
+            by_id[identifier]
+            for identifier in identifiers
+            if all(identifier in record.observations for record in records)
+        ]
+
+    # ----- planning
+    def start_application(
+        self,
+        application: ApplicationRecord,
+        strategy: StartingStrategies,
+        local: str,
+        now: float,
+        extra_args: str = "",
+    ) -> tuple[StartJob, list[Command]]:
+        """Plan the start of an application's staged processes (start_sequence > 0)."""
+        records = list(application.processes.values())
+        stages = build_stages(records, use_wait_exit=True, include_zero=False)
+        job = self._make_job(application, stages, strategy, local, extra_args)
+        self.start_jobs[application.name] = job
+        return job, self._step_job(application.name, job, now)
+
+    def start_processes(
+        self,
+        application: ApplicationRecord,
+        records: list[ProcessRecord],
+        strategy: StartingStrategies,
+        local: str,
+        now: float,
+        extra_args: str = "",
+    ) -> tuple[StartJob, list[Command]]:
+        """Plan the start of some processes (start_process): wait_exit ignored, 0 included."""
+        stages = build_stages(records, use_wait_exit=False, include_zero=True)
+        job = self._make_job(application, stages, strategy, local, extra_args)
+        key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
+        self.start_jobs[key] = job
+        return job, self._step_job(key, job, now)
+
+    def stop_processes(
+        self, application: ApplicationRecord, records: list[ProcessRecord], now: float, key: str
+    ) -> tuple[StopJob, list[Command]]:
+        """Plan the stop of processes by stop stages (a whole application: every process).
+
+        The same stop already under way is joined (its callers keep waiting on it). Stopping a
+        whole application ends its start jobs: nothing more is started (behaviour.md §6.3).
+        """
+        existing = self.stop_jobs.get(key)
+        if existing is not None:
+            return existing, []
+        if {record.name for record in records} >= set(application.processes):
+            for start_key, start_job in list(self.start_jobs.items()):
+                if start_job.application == application.name:
+                    start_job.ended = True
+                    del self.start_jobs[start_key]
+                    failures = (*start_job.failures, "stopped")
+                    self.outcomes[start_key] = JobOutcome(
+                        start_key, start_job.requests_sent, failures
+                    )
+        job = StopJob(application.name, build_stop_stages(records), self.tick_period)
+        self.stop_jobs[key] = job
+        return job, self._step_stop(key, job, now)
+
+    def _make_job(
+        self,
+        application: ApplicationRecord,
+        stages: list,
+        strategy: StartingStrategies,
+        local: str,
+        extra_args: str,
+    ) -> StartJob:
+        rules = application.rules
+        staged = [request.record for stage in stages for request in stage]
+        distribution = rules.distribution if rules else DistributionRules.ALL_INSTANCES
+        if distribution == DistributionRules.ALL_INSTANCES:
+            placer = self._per_process_placer(strategy, local, application)
+        elif distribution == DistributionRules.SINGLE_NODE:
+            node = self._single_node(application, staged, strategy, local)
+            placer = self._per_process_placer(strategy, local, application, node)
+        else:
+            target = self._single_target(application, staged, strategy, local)
+            for stage in stages:
+                for request in stage:
+                    request.target = target or ""
+            placer = lambda _record: target  # noqa: E731 - the whole application goes there
+        return StartJob(
+            application=application.name,
+            stages=stages,
+            placer=placer,
+            failure_strategy_of=lambda record: record.rules.starting_failure_strategy,
+            tick_period=self.tick_period,
+            extra_args=extra_args,
+        )
+
+    def _per_process_placer(
+        self,
+        strategy: StartingStrategies,
+        local: str,
+        app: ApplicationRecord,
+        node: str | None = None,
+    ) -> Callable[[ProcessRecord], str | None]:
+        """Each process placed when its stage begins; SINGLE_NODE: within the chosen node."""
+
+        def place(record: ProcessRecord) -> str | None:
+            if node == "":
+                return None  # SINGLE_NODE with no node able to take the application
+            allowed = self.allowed_for_process(record, app)
+            if node is not None:
+                allowed = [candidate for candidate in allowed if candidate.node == node]
+            load = record.rules.expected_loading
+            return choose_instance(strategy, allowed, load, local, self.candidates())
+
+        return place
+
+    def _single_node(
+        self,
+        application: ApplicationRecord,
+        staged: list[ProcessRecord],
+        strategy: StartingStrategies,
+        local: str,
+    ) -> str:
+        """SINGLE_NODE: the node of the instance the strategy picks with the application load."""
+        rules = application.rules
+        written = rules.identifiers if rules else ("*",)
+        allowed = self.allowed(written, list(application.processes.values()), application.name)
+        running_on = {
+            candidate.node
+            for candidate in allowed
+            for record in application.processes.values()
+            if candidate.identifier in record.view().running_identifiers
+        }
+        if running_on:
+            return sorted(running_on)[0]  # repair where it already runs (behaviour.md §7)
+        nodes: dict[str, list[Candidate]] = {}
+        for candidate in allowed:
+            nodes.setdefault(candidate.node, []).append(candidate)
+        load = sum(record.rules.expected_loading for record in staged)
+        return choose_node(strategy, nodes, load, local, self.candidates()) or ""
+
+    def _single_target(  # SINGLE_INSTANCE
+        self,
+        application: ApplicationRecord,
+        staged: list[ProcessRecord],
+        strategy: StartingStrategies,
+        local: str,
+    ) -> str | None:
+        """SINGLE_INSTANCE/SINGLE_NODE: one instance for the application (repair: where it runs)."""
+        rules = application.rules
+        written = rules.identifiers if rules else ("*",)
+        records = list(application.processes.values())
+        allowed = self.allowed(written, records, application.name)
+        running_on = {
+            identifier for record in records for identifier in record.view().running_identifiers
+        }
+        forced = sorted(running_on)[0] if running_on else None
+        load = sum(
+            record.rules.expected_loading
+            for record in staged
+            if not record.view().running_identifiers
+        )
+        return place_single_instance(strategy, allowed, load, local, forced).identifier
+
+    # ----- stepping
+    def step(self, now: float) -> list[Command]:
+        commands: list[Command] = []
+        for key, job in list(self.start_jobs.items()):
+            commands += self._step_job(key, job, now)
+        for key, stop_job in list(self.stop_jobs.items()):
+            commands += self._step_stop(key, stop_job, now)
+        return commands
+
+    def _step_job(self, key: str, job: StartJob, now: float) -> list[Command]:
+        commands: list[Command] = list(job.step(self.context, now))
+        if job.ended:
+            self.start_jobs.pop(key, None)
+            self.outcomes[key] = JobOutcome(key, job.requests_sent, tuple(job.failures))
+        return commands
+
+    def _step_stop(self, key: str, job: StopJob, now: float) -> list[Command]:
+        commands: list[Command] = list(job.step(self.context, now))
+        if job.ended:
+            self.stop_jobs.pop(key, None)
+            self.outcomes[key] = JobOutcome(key, 0, tuple(job.failures))
+        return commands
+
+    def refused(self, namespec: str, reason: str) -> list[Command]:
+        """A start_args request was answered with a fault."""
+        commands: list[Command] = []
+        for job in self.start_jobs.values():
+            commands += job.on_request_refused(namespec, reason, self.context)
+        return commands
+
+    def abort_all(self) -> None:
+        """Entering SYNCHRONIZATION/ELECTION/OFF/stop states: drop every job (behaviour.md §4)."""
+        for key, job in list(self.start_jobs.items()):
+            self.outcomes[key] = JobOutcome(key, job.requests_sent, ("aborted",))
+        for key in list(self.stop_jobs):
+            self.outcomes[key] = JobOutcome(key, 0, ("aborted",))
+        self.start_jobs.clear()
+        self.stop_jobs.clear()
+
+
+def _state_on(record: ProcessRecord, identifier: str) -> object:
+    info = record.info_on(identifier)
+    return info.state if info is not None else None
+
+
+def _origin(record: ProcessRecord) -> tuple[str, int]:
+    """(program name, process index) of a process, from any instance's record of it."""
+    for observation in record.observations.values():
+        return observation.info.program_name, observation.info.process_index
+    return record.name, 0

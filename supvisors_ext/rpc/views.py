@@ -1,0 +1,87 @@
+"""Build the XML-RPC dictionaries (xmlrpc-api.md §4) from the context; main thread, no I/O.
+
+XML-RPC cannot carry None nor ints >= 2**31, so every value here is a str, bool, int, float,
+list or dict; absent values are '' or 0.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from supvisors_ext.cluster.context import ApplicationRecord, Context, InstanceRecord, ProcessRecord
+from supvisors_ext.rules import Rules
+
+Payload = dict[str, Any]
+
+
+def instance_info(context: Context, record: InstanceRecord) -> Payload:
+    tick = record.tick
+    return {
+        "identifier": record.identifier,
+        "nick_identifier": record.id.nick,
+        "node_name": record.id.host,
+        "port": record.id.http_port,
+        "statecode": int(record.state),
+        "statename": record.state.name,
+        "loading": context.loading(record.identifier),
+        "process_failure": context.process_failure(record.identifier),
+        "remote_sequence_counter": tick.remote_sequence_counter,
+        "remote_mtime": tick.remote_mtime,
+        "remote_time": tick.remote_time,
+        "local_sequence_counter": tick.local_sequence_counter,
+        "local_mtime": tick.local_mtime,
+        "local_time": tick.local_time,
+    }
+
+
+def application_info(record: ApplicationRecord) -> Payload:
+    status = record.status()
+    return {
+        "application_name": record.name,
+        "managed": record.managed,
+        "now_monotonic": time.monotonic(),
+        "statecode": int(status.state),
+        "statename": status.state.name,
+        "major_failure": status.major_failure,
+        "minor_failure": status.minor_failure,
+    }
+
+
+def application_rules(record: ApplicationRecord) -> Payload:
+    payload: Payload = {"application_name": record.name, "managed": record.managed}
+    if record.rules is not None:
+        payload.update(record.rules.as_dict())
+        payload["managed"] = True
+    return payload
+
+
+def process_info(record: ProcessRecord) -> Payload:
+    view = record.view()
+    extra_args = ""
+    for identifier in view.running_identifiers:
+        info = record.info_on(identifier)
+        if info is not None:
+            extra_args = info.extra_args
+            break
+    return {
+        "application_name": record.group,
+        "process_name": record.name,
+        "now_monotonic": time.monotonic(),
+        "last_event_mtime": record.last_event_mtime,
+        "statecode": int(view.state),
+        "statename": view.state.name,
+        "expected_exit": view.expected,
+        "identifiers": list(view.running_identifiers),
+        "extra_args": extra_args,
+    }
+
+
+def process_rules(rules: Rules, record: ProcessRecord) -> Payload:
+    payload: Payload = {"application_name": record.group, "process_name": record.name}
+    payload.update(record.rules.as_dict())
+    return payload
+
+
+def sorted_processes(records: list[ProcessRecord]) -> list[ProcessRecord]:
+    return sorted(records, key=lambda record: (record.group, record.name))

@@ -1,0 +1,419 @@
+"""Application control on the main thread: admission, jobs, automatic start, global stop.
+
+The pure `Jobs` decide; this module turns their commands into calls: local ones straight into
+supervisord (through the adapter), remote ones through the peer workers, whose replies come back
+through the inbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from supvisors_ext.cluster.admission import GrantBook
+from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
+from supvisors_ext.cluster.status import ForcedState
+from supvisors_ext.faults import Faults, SupvisorsFaults
+from supvisors_ext.host.adapter import SupervisorAdapter
+from supvisors_ext.host.log import PluginLogger
+from supvisors_ext.jobs.control import Command, Jobs
+from supvisors_ext.jobs.start import ForceCommand, StartCommand, StartJob, StopApplicationCommand
+from supvisors_ext.jobs.stop import StopCommand, StopJob
+from supvisors_ext.model import InstanceStates, ProcessStates, StartingStrategies
+from supvisors_ext.net.peers import PeerReply, call
+from supvisors_ext.runtime.sync import PeerSync
+
+ADMISSION_TIMEOUT = 10.0
+SPAWNS_PER_PASS = 4
+
+
+@dataclass(slots=True)
+class Ticket:
+    """The Master's answer to an admission request."""
+
+    key: str
+    decided: bool = False
+    reason: str = ""  # '' when granted
+    expires: float = 0.0
+    # the fault a refusal maps to: ALREADY_STARTED when the Master saw a start, else
+    # BAD_SUPVISORS_STATE (no Master, Master unreachable: refused rather than risk two starts)
+    code: int = Faults.ALREADY_STARTED
+
+    def refuse(self, reason: str, code: int) -> None:
+        self.decided, self.reason, self.code = True, reason, code
+
+
+class Driver:
+    """Application and process control driven by this instance."""
+
+    def __init__(
+        self,
+        context: Context,
+        adapter: SupervisorAdapter,
+        sync: PeerSync,
+        logger: PluginLogger,
+        tick_period: float,
+        master: Callable[[], str],
+    ) -> None:
+        self.context = context
+        self.adapter = adapter
+        self.sync = sync
+        self.logger = logger
+        self.master = master
+        self.jobs = Jobs(context, tick_period)
+        self.grants = GrantBook()
+        # multi-job sequences: groups of applications, the head group being in progress once
+        # `*_begun` is True
+        self.distribution: list[list[str]] = []
+        self.distribution_active = self.distribution_begun = False
+        self.global_stop: list[list[str]] = []
+        self.global_stop_active = self.global_stop_begun = False
+        self._stepping = self._again = False
+        # grants this instance holds: key -> (Master, job once planned)
+        self.held: dict[str, tuple[str, StartJob | None]] = {}
+        self.auto_tickets: dict[str, Ticket] = {}  # automatic starts awaiting admission
+        self.local_starts: deque[StartCommand] = deque()
+        self.wakeup: Callable[[], None] = lambda: None  # set once the main-loop pipe exists
+        # failure handling, after each pass of the jobs (set by the plugin)
+        self.after_step: Callable[[], None] = lambda: None
+        self.last_distribution_size = 0
+
+    @property
+    def local(self) -> str:
+        return self.context.local_identifier
+
+    # ----- admission (behaviour.md §6.4)
+    def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:
+        """Ask the Master for a start grant; a local Master answers at once.
+
+        `repair`: an automatic start that completes a partly running application (§7).
+        """
+        ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
+        master = self.master()
+        if not master:
+            ticket.refuse("no Master to admit the start", SupvisorsFaults.BAD_SUPVISORS_STATE)
+        elif master == self.local:
+            ticket.decided = True
+            ticket.reason = self.grants.request(key, self.local, time.monotonic(), already_started)
+            if not ticket.reason:
+                self.held[key] = (master, None)
+        else:
+            token = self.sync.submit(
+                master,
+                f"admit_start({key})",
+                call("supvisors.admit_start", key, self.local, repair),
+                lambda reply: self._on_admission(ticket, reply),
+            )
+            if not token:
+                unreachable = f"the Master {master} cannot be reached"
+                ticket.refuse(unreachable, SupvisorsFaults.BAD_SUPVISORS_STATE)
+        return ticket
+
+    def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
+        ticket.decided = True
+        if not reply.ok:
+            why = reply.fault.faultString if reply.fault else reply.error
+            ticket.reason = f"the Master did not admit the start: {why}"
+            ticket.code = SupvisorsFaults.BAD_SUPVISORS_STATE
+        else:
+            ticket.reason = str(reply.value)
+            if not ticket.reason:
+                self.held[ticket.key] = (reply.identifier, None)
+
+    def _bind_grant(self, key: str, job: StartJob) -> None:
+        if key in self.held:
+            self.held[key] = (self.held[key][0], job)
+
+    def _release_ended_grants(self) -> None:
+        """Give back the grants of ended jobs, so the application may be started again."""
+        for key, (master, job) in list(self.held.items()):
+            if job is None or not job.ended:
+                continue
+            del self.held[key]
+            if master == self.local:
+                self.grants.release(key, self.local)
+            else:
+                self.sync.submit(
+                    master,
+                    f"release_start({key})",
+                    call("supvisors.release_start", key, self.local),
+                    lambda reply: None,  # a lost release expires with the requester or on timeout
+                )
+
+    # ----- planning
+    def start_application(
+        self, application: ApplicationRecord, strategy: StartingStrategies
+    ) -> StartJob:
+        job, commands = self.jobs.start_application(
+            application, strategy, self.local, time.monotonic()
+        )
+        self._bind_grant(application.name, job)
+        self.execute(commands)
+        self._release_ended_grants()
+        return job
+
+    def start_processes(
+        self,
+        application: ApplicationRecord,
+        records: list[ProcessRecord],
+        strategy: StartingStrategies,
+        extra_args: str,
+    ) -> StartJob:
+        job, commands = self.jobs.start_processes(
+            application, records, strategy, self.local, time.monotonic(), extra_args
+        )
+        key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
+        self._bind_grant(key, job)
+        self.execute(commands)
+        self._release_ended_grants()
+        return job
+
+    def stop_processes(
+        self, application: ApplicationRecord, records: list[ProcessRecord], key: str
+    ) -> StopJob:
+        job, commands = self.jobs.stop_processes(application, records, time.monotonic(), key)
+        self.execute(commands)
+        return job
+
+    def stop_application(self, application: ApplicationRecord) -> StopJob:
+        return self.stop_processes(
+            application, list(application.processes.values()), application.name
+        )
+
+    # ----- stepping
+    def step(self) -> None:
+        """Advance every job (on each process event and tick), then the multi-job sequences.
+
+        A local spawn emits supervisor events synchronously, which call `step` again: such a
+        nested call only asks the running one to loop once more.
+        """
+        if self._stepping:
+            self._again = True
+            return
+        self._stepping = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self.execute(self.jobs.step(time.monotonic()))
+                self._release_ended_grants()
+                self._advance_distribution()
+                self._advance_global_stop()
+                self.after_step()
+        finally:
+            self._stepping = False
+
+    def abort(self) -> None:
+        self.jobs.abort_all()
+        self.local_starts.clear()
+        self.held.clear()  # the Master changes or the cluster stops: its book is cleared too
+        self.auto_tickets.clear()
+        self.distribution, self.distribution_active = [], False
+        self.global_stop, self.global_stop_active = [], False
+        self.distribution_begun = self.global_stop_begun = False
+
+    # ----- commands
+    def execute(self, commands: list[Command]) -> None:
+        remote: dict[str, list[StartCommand]] = {}
+        for command in commands:
+            if isinstance(command, StartCommand):
+                if command.identifier == self.local:
+                    self._start(command)
+                else:  # one call per target for the whole batch (a stage of 10 items: 1 call)
+                    remote.setdefault(command.identifier, []).append(command)
+            elif isinstance(command, StopCommand):
+                self._stop(command)
+            elif isinstance(command, ForceCommand):
+                self.force(command)
+            elif isinstance(command, StopApplicationCommand):
+                application = self.context.applications.get(command.application)
+                if application is not None:
+                    self.logger.warn(f"{command.application}: starting failure, stopping it")
+                    self.stop_application(application)
+        for identifier, starts in remote.items():
+            self._start_remote(identifier, starts)
+
+    def force_fatal(self, record: ProcessRecord, reason: str) -> None:
+        """A spawn error found before spawning: show the process FATAL with the reason."""
+        self.force(ForceCommand(record.group, record.name, ProcessStates.FATAL, reason, self.local))
+
+    def force(self, command: ForceCommand) -> None:
+        forced = ForcedState(command.state, command.reason, command.target, time.monotonic())
+        self.context.force_state(command.group, command.name, forced)
+        self.sync.publish_forced(command.group, command.name, forced)
+        self.logger.warn(
+            f"{command.group}:{command.name} forced {command.state.name}: {command.reason}"
+        )
+
+    def _start(self, command: StartCommand) -> None:
+        if command.identifier == self.local:
+            # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
+            # applications must not starve the heartbeat and get this instance declared FAILED
+            self.local_starts.append(command)
+            self.wakeup()
+            return
+        self._start_remote(command.identifier, [command])
+
+    def _start_remote(self, identifier: str, starts: list[StartCommand]) -> None:
+        """`supvisors.start_args` on a peer for each start, batched in one system.multicall."""
+        calls = [
+            {"methodName": "supvisors.start_args", "params": [c.namespec, c.extra_args, False]}
+            for c in starts
+        ]
+        names = ", ".join(c.namespec for c in starts)
+        self.sync.submit(
+            identifier,
+            f"start_args({names})",
+            call("system.multicall", calls),
+            lambda reply: self._on_start_replies(starts, reply),
+        )
+
+    def queue_local_start(self, namespec: str, extra_args: str) -> None:
+        """A start requested by a peer (start_args without wait): spawned like our own."""
+        self._start(StartCommand(self.local, namespec, extra_args))
+
+    def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
+        """Main loop: spawn up to `limit` queued local starts; True if some remain."""
+        for _ in range(min(limit, len(self.local_starts))):
+            command = self.local_starts.popleft()
+            error = self.adapter.start_process(command.namespec, command.extra_args)
+            if error:
+                self.execute(self.jobs.refused(command.namespec, error))
+                self.step()  # the next stage or the job's end need not wait for an event
+        return bool(self.local_starts)
+
+    def _on_start_replies(self, starts: list[StartCommand], reply: PeerReply) -> None:
+        """Each start that the peer refused (or the whole call, if it failed) is a failure."""
+        if reply.ok and isinstance(reply.value, list) and len(reply.value) == len(starts):
+            refusals = [
+                (command, str(result.get("faultString", "refused")))
+                for command, result in zip(starts, reply.value, strict=True)
+                if isinstance(result, dict)
+            ]
+        else:
+            why = reply.fault.faultString if reply.fault else reply.error or repr(reply.value)
+            refusals = [(command, why) for command in starts]
+        for command, why in refusals:
+            self.execute(self.jobs.refused(command.namespec, why))
+        if refusals:
+            self.step()
+
+    def _stop(self, command: StopCommand) -> None:
+        if command.identifier == self.local:
+            self.adapter.stop_process(command.namespec)
+            return
+        self.sync.submit(
+            command.identifier,
+            f"stopProcess({command.namespec})",
+            call("supervisor.stopProcess", command.namespec, False),
+            lambda reply: None,  # NOT_RUNNING is fine: the stop job watches the states
+        )
+
+    # ----- automatic start (behaviour.md §7)
+    def start_distribution(self, exclude: set[str] | None = None) -> None:
+        """Plan the automatic start: applications to (re)start, grouped by start_sequence."""
+        groups: dict[int, list[str]] = {}
+        for application in self.context.applications.values():
+            rules = application.rules
+            if rules is None or rules.start_sequence <= 0 or application.name in (exclude or ()):
+                continue
+            status = application.status()
+            never = all(
+                obs.info.stop == 0 and obs.info.state == ProcessStates.STOPPED
+                for record in application.processes.values()
+                for obs in record.observations.values()
+            )
+            if never or status.major_failure or status.minor_failure:
+                groups.setdefault(rules.start_sequence, []).append(application.name)
+        self.distribution = [sorted(groups[key]) for key in sorted(groups)]
+        self.last_distribution_size = sum(len(group) for group in self.distribution)
+        self.distribution_active, self.distribution_begun = True, False
+        self._advance_distribution()
+
+    def distribution_done(self) -> bool:
+        return not self.distribution_active
+
+    def _advance_distribution(self) -> None:
+        if not self.distribution_active:
+            return
+        self._use_auto_tickets()
+        while self.distribution:
+            group = self.distribution[0]
+            if any(self.jobs.busy(name) or name in self.auto_tickets for name in group):
+                return
+            if self.distribution_begun:
+                self.distribution.pop(0)
+                self.distribution_begun = False
+                continue
+            self.distribution_begun = True
+            for name in group:
+                self._auto_start(name)
+        self.distribution_active = False
+
+    def _auto_start(self, name: str) -> None:
+        application = self.context.applications.get(name)
+        if application is None or application.rules is None:
+            return
+        self.auto_tickets[name] = self.admit(name, self.starting_anywhere(name), repair=True)
+        self._use_auto_tickets()
+
+    def _use_auto_tickets(self) -> None:
+        """Start the applications whose admission is decided (a remote Master answers late)."""
+        for name, ticket in list(self.auto_tickets.items()):
+            if not ticket.decided and time.monotonic() < ticket.expires:
+                continue
+            del self.auto_tickets[name]
+            application = self.context.applications.get(name)
+            if not ticket.decided or ticket.reason or application is None or not application.rules:
+                why = ticket.reason or "the Master did not answer"
+                self.logger.info(f"{name} not started automatically: {why}")
+                continue
+            self.start_application(application, application.rules.starting_strategy)
+
+    def starting_anywhere(self, name: str) -> bool:
+        """Some instance (this one included) has a start job for the application."""
+        if name in self.jobs.starting_applications():
+            return True
+        return any(
+            name in getattr(record.state_modes, "starting_applications", ())
+            for record in self.context.instances.values()
+            if record.state == InstanceStates.RUNNING
+        )
+
+    # ----- global stop (behaviour.md §9)
+    def start_global_stop(self) -> None:
+        groups: dict[int, list[str]] = {}
+        for application in self.context.applications.values():
+            if any(record.view().running_identifiers for record in application.processes.values()):
+                sequence = application.rules.stop_sequence if application.rules else 0
+                groups.setdefault(sequence, []).append(application.name)
+        self.global_stop = [sorted(groups[key]) for key in sorted(groups, reverse=True)]
+        self.global_stop_active, self.global_stop_begun = True, False
+        self._advance_global_stop()
+
+    def global_stop_done(self) -> bool:
+        return not self.global_stop_active
+
+    def _advance_global_stop(self) -> None:
+        if not self.global_stop_active:
+            return
+        while self.global_stop:
+            group = self.global_stop[0]
+            if any(self.jobs.busy(name) for name in group):
+                return
+            if self.global_stop_begun:
+                self.global_stop.pop(0)
+                self.global_stop_begun = False
+                continue
+            self.global_stop_begun = True
+            for name in group:
+                application = self.context.applications.get(name)
+                if application is not None:
+                    self.stop_application(application)
+        self.global_stop_active = False
+
+    def instance_running(self, identifier: str) -> bool:
+        record = self.context.instances.get(identifier)
+        return record is not None and record.state == InstanceStates.RUNNING

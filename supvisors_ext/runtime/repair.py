@@ -1,0 +1,325 @@
+"""Running failures and conciliation carried out on the main thread (behaviour.md §10-§12).
+
+Every instance notes crashes and losses; only the Master acts. Failures noted while there is no
+live Master are kept for the next one; an instance that follows a live Master drops its own (the
+Master saw the same events). The decisions are in `failures.py` and `conciliation.py`; this
+module turns them into the driver's stop and start jobs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from supvisors_ext.cluster.conciliation import (
+    ConciliationPlan,
+    FollowUp,
+    plan_conciliation,
+    split_processes,
+    whole_application_keeper,
+)
+from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
+from supvisors_ext.cluster.failures import (
+    SYSTEM_STRATEGIES,
+    Failure,
+    FailureBook,
+    FailureJob,
+    effective_strategy,
+    resolve_strategy,
+    still_relevant,
+)
+from supvisors_ext.host.log import PluginLogger
+from supvisors_ext.jobs.start import StartJob
+from supvisors_ext.jobs.stop import StopCommand, StopJob
+from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
+from supvisors_ext.runtime.driver import Driver, Ticket
+
+R = RunningFailureStrategies
+
+
+class Role(Enum):
+    MASTER = "master"  # act on failures
+    FOLLOWER = "follower"  # a live Master acts: drop ours
+    NONE = "none"  # no live Master: keep failures for the next one
+
+
+@dataclass(slots=True)
+class Restart:
+    """A RESTART_APPLICATION in progress: its stop job, then its start job."""
+
+    application: str
+    job: StopJob | StartJob | None  # None: waiting for the Master's admission
+
+
+@dataclass(slots=True)
+class Conciliating:
+    """A conflict being resolved: stops issued, then the follow-up."""
+
+    plan: ConciliationPlan
+    stop_job: StopJob | None
+    deadline: float
+    keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
+
+
+class RepairHandler:
+    """Carries out failure jobs and conciliation plans with the driver's jobs."""
+
+    def __init__(
+        self,
+        context: Context,
+        driver: Driver,
+        logger: PluginLogger,
+        request_system: Callable[[RunningFailureStrategies], None],
+    ) -> None:
+        self.context = context
+        self.driver = driver
+        self.logger = logger
+        self.request_system = request_system
+        self.book = FailureBook()
+        self.restarts: dict[str, Restart] = {}
+        self.conciliating: dict[str, Conciliating] = {}
+        self.scanned_at = float("-inf")
+        self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
+
+    # ----- failures
+    def note_loss(self, identifier: str, namespecs: Iterable[str], keep: bool) -> None:
+        """An instance was lost with these running processes; `keep` unless another live
+        Master will handle them."""
+        failures = self.book.note_loss(self.context, identifier, namespecs)
+        if keep:
+            self._add(failures)
+
+    def _add(self, failures: list[Failure]) -> None:
+        now = time.monotonic()
+        for failure in failures:
+            line = self.book.add(failure, now)
+            if line:
+                self.logger.warn(line)
+
+    def busy(self, application: str) -> bool:
+        """A start or stop job of the application is in progress somewhere."""
+        driver = self.driver
+        return (
+            driver.jobs.busy(application)
+            or driver.starting_anywhere(application)
+            or application in self.restarts
+            or any(key.split(":", 1)[0] == application for key in driver.grants.grants)
+        )
+
+    def step(self, role: Role, conciliation: ConciliationStrategies | None) -> None:
+        """On every driver step. `conciliation`: the Master in CONCILIATION applies it."""
+        now = time.monotonic()
+        live = {record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)}
+        # only what changed since the previous scan: this runs at every event and tick
+        failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
+        self.scanned_at = now
+        if role == Role.FOLLOWER:
+            self.book.clear()
+        else:
+            self._add(failures)
+        # what this instance began (a conciliate() call is served by any instance)
+        self._use_tickets(now)
+        self._advance_restarts(now)
+        self._advance_conciliations(now)
+        if role != Role.MASTER:
+            return
+        if self.book.system is not None:
+            strategy, self.book.system = self.book.system, None
+            self.request_system(strategy)
+            return
+        for name in list(self.book.jobs):
+            if not self.busy(name):
+                self._apply(self.book.jobs.pop(name))
+        if conciliation is not None:
+            self.conciliate(conciliation)
+        self.book.forget_guards(now)
+
+    def abort(self) -> None:
+        """The driver dropped its jobs (election, stop states): what was under way is over."""
+        self.restarts.clear()
+        self.conciliating.clear()
+        self.tickets.clear()
+
+    def _apply(self, job: FailureJob) -> None:
+        application = self.context.applications.get(job.application)
+        strategy = resolve_strategy(job, self.context)
+        if application is None or application.rules is None:
+            return
+        if not still_relevant(job, strategy, self.context):
+            self.logger.info(f"{job.application}: {strategy.name} no longer needed")
+            return
+        if strategy == R.STOP_APPLICATION:
+            self.logger.warn(f"{job.application}: running failure, stopping it")
+            self.driver.stop_application(application)
+        elif strategy == R.RESTART_APPLICATION:
+            self.logger.warn(f"{job.application}: running failure, restarting it")
+            self.book.restarting(job.application, job.namespecs)
+            if _runs(application):
+                stop = self.driver.stop_application(application)
+                self.restarts[job.application] = Restart(job.application, stop)
+            else:
+                self._restart_start(application)
+        elif strategy == R.RESTART_PROCESS:
+            self._start_processes(application, job.namespecs)
+        elif strategy in SYSTEM_STRATEGIES:
+            self.request_system(strategy)
+
+    # ----- admission: a remote Master answers later (behaviour.md §6.4)
+    def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
+        """Every start made here follows a stop this instance saw end, or completes a partly
+        running application: a remote Master judges it from grants and start jobs only, as
+        its view may still show what was just stopped (`admit_start` repair flag)."""
+        group = key.split(":", 1)[0]
+        ticket = self.driver.admit(key, self.driver.starting_anywhere(group), repair=True)
+        self.tickets.append((ticket, act))
+        self._use_tickets(time.monotonic())
+
+    def _use_tickets(self, now: float) -> None:
+        for item in list(self.tickets):
+            ticket, act = item
+            if not ticket.decided and now < ticket.expires:
+                continue
+            self.tickets.remove(item)
+            if ticket.decided and not ticket.reason:
+                act()
+                continue
+            why = ticket.reason or "the Master did not answer"
+            self.logger.info(f"{ticket.key}: not restarted: {why}")
+            self.book.guards.pop(ticket.key, None)
+            self.restarts.pop(ticket.key, None)
+
+    def _restart_start(self, application: ApplicationRecord) -> None:
+        name = application.name
+        self.restarts[name] = Restart(name, None)  # busy until the start job is under way
+
+        def start() -> None:
+            current = self.context.applications.get(name)
+            if current is None or current.rules is None:
+                self.restarts.pop(name, None)
+                return
+            job = self.driver.start_application(current, current.rules.starting_strategy)
+            if job.ended:
+                self._restarted(name, job)
+            else:
+                self.restarts[name] = Restart(name, job)
+
+        self._when_admitted(name, start)
+
+    def _restarted(self, name: str, job: StartJob) -> None:
+        self.restarts.pop(name, None)
+        self.book.restarted(name, time.monotonic())
+        if job.failures:
+            self.logger.warn(f"{name}: restart failed: {'; '.join(job.failures)}")
+
+    def _advance_restarts(self, now: float) -> None:
+        for name, restart in list(self.restarts.items()):
+            if restart.job is None or not restart.job.ended:
+                continue
+            application = self.context.applications.get(name)
+            if isinstance(restart.job, StartJob):
+                self._restarted(name, restart.job)
+            elif application is None:
+                del self.restarts[name]
+            else:
+                self._restart_start(application)
+
+    def _start_processes(self, application: ApplicationRecord, namespecs: Iterable[str]) -> None:
+        strategy = application.rules.starting_strategy if application.rules else None
+        if strategy is None:
+            return
+        for record in application.processes.values():
+            if record.namespec not in namespecs or record.view().running_identifiers:
+                continue
+
+            def start(record: ProcessRecord = record) -> None:
+                if record.view().running_identifiers:
+                    return
+                self.logger.warn(f"{record.namespec}: starting it again")
+                self.driver.start_processes(application, [record], strategy, "")
+
+            self._when_admitted(record.namespec, start)
+
+    # ----- conciliation (behaviour.md §11)
+    def conciliate(self, strategy: ConciliationStrategies) -> bool:
+        """Apply a strategy to every conflict not already being resolved; False for USER."""
+        if strategy == ConciliationStrategies.USER:
+            return False
+        now = time.monotonic()
+        for record in self.context.conflicts():
+            if record.namespec in self.conciliating:
+                continue
+            plan = plan_conciliation(strategy, record)
+            if plan is None:
+                continue
+            application = self.context.applications[record.group]
+            where = ", ".join(plan.stop_on)
+            self.logger.warn(f"{record.namespec}: conflict, {strategy.name} stops it on {where}")
+            stop_job = None
+            keeper = whole_application_keeper(plan, application)
+            if plan.stop_everywhere:
+                stop_job = self.driver.stop_processes(application, [record], record.namespec)
+            elif keeper is not None:
+                stops = split_processes(application, keeper)
+                self.logger.warn(f"{application.name}: kept whole on {keeper}")
+                self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
+            else:
+                self.driver.execute([StopCommand(ident, record.namespec) for ident in plan.stop_on])
+            deadline = now + 2 * self.driver.jobs.tick_period + _stop_time(record)
+            self.conciliating[record.namespec] = Conciliating(plan, stop_job, deadline, keeper)
+        return True
+
+    def _advance_conciliations(self, now: float) -> None:
+        for namespec, item in list(self.conciliating.items()):
+            record = item.plan.record
+            if item.stop_job is not None:
+                if not item.stop_job.ended:
+                    continue
+            elif set(item.plan.stop_on) & set(record.view().running_identifiers):
+                if now < item.deadline:
+                    continue
+                self.logger.warn(f"{namespec}: still running after the conciliation stops")
+            del self.conciliating[namespec]
+            self._follow_up(item.plan)
+            if item.keeper is not None:
+                self._complete(item.plan.record.group)
+
+    def _complete(self, name: str) -> None:
+        """An automatically started application kept whole after a conciliation may miss the
+        processes that were stopped elsewhere: start them where it runs (a repair, §7)."""
+        application = self.context.applications.get(name)
+        rules = application.rules if application else None
+        if application is None or rules is None or rules.start_sequence <= 0:
+            return
+        if not application.status().major_failure or self.busy(name):
+            return
+
+        def start() -> None:
+            self.logger.warn(f"{name}: completing it after the conciliation")
+            self.driver.start_application(application, rules.starting_strategy)
+
+        self._when_admitted(name, start)
+
+    def _follow_up(self, plan: ConciliationPlan) -> None:
+        record = plan.record
+        application = self.context.applications.get(record.group)
+        if application is None or plan.follow_up == FollowUp.NOTHING:
+            return
+        if plan.follow_up == FollowUp.START_ONE:
+            self._start_processes(application, {record.namespec})
+            return
+        strategy = effective_strategy(record.rules.running_failure_strategy, lost=True)
+        job = FailureJob(record.group, strategy, {record.namespec}, ["conciliation"])
+        self.logger.warn(f"{record.namespec}: conciliation applies {strategy.name}")
+        self._apply(job)
+
+
+def _runs(application: ApplicationRecord) -> bool:
+    return any(record.view().running_identifiers for record in application.processes.values())
+
+
+def _stop_time(record: ProcessRecord) -> float:
+    """How long a targeted stop may take: the process's stopwaitsecs plus the event margin."""
+    infos = [obs.info for obs in record.observations.values()]
+    return max((info.stopwaitsecs for info in infos), default=10) + 5.0
