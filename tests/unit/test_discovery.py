@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from supvisors_ext.net import beacon as beacon_module
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.cluster.membership import Membership, PeerTick
 from supvisors_ext.config import Multicast, parse_config
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.model import InstanceId, InstanceStates
+from supvisors_ext.net import beacon as beacon_module
 from supvisors_ext.net.beacon import (
     MAX_BEACON_BYTES,
     Beacon,
