@@ -30,8 +30,11 @@ SECTION = "rpcinterface:supvisors"
 FACTORY_KEY = "supervisor.rpcinterface_factory"
 LATER_OPTIONS = frozenset(
     "event_link event_port disabilities_file stats_enabled stats_collecting_period stats_periods"
-    " stats_histo stats_irix_mode software_name software_icon css_files tail_limit"
-    " tailf_limit".split()
+    " stats_histo stats_irix_mode".split()
+)
+# the web dashboard (docs/web.md): Supvisors' theming options plus our dashboard_readonly
+WEB_OPTIONS = frozenset(
+    "software_name software_icon css_files tail_limit tailf_limit dashboard_readonly".split()
 )
 MUST_OPTIONS = frozenset(
     "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
@@ -89,6 +92,18 @@ class Multicast:
 
 
 @dataclass(frozen=True, slots=True)
+class WebOptions:
+    """Theming and limits of the web dashboard (docs/web.md)."""
+
+    software_name: str = ""
+    software_icon: str | None = None  # an existing file
+    css_files: tuple[str, ...] = ()  # existing files, applied after our stylesheet
+    tail_limit: int = 1024  # bytes of a log tail fetched at once
+    tailf_limit: int = 1024  # bytes of a live log tail kept on screen
+    dashboard_readonly: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated `[rpcinterface:supvisors]` options, consistency rules applied."""
 
@@ -114,6 +129,7 @@ class Config:
     bus_keys: BusKeys | None = None
     # discovery mode (configuration.md §6); None: only the instances of supvisors_list
     multicast: Multicast | None = None
+    web: WebOptions = WebOptions()
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -517,6 +533,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
+        web=_web_options(values, host),
     )
     if (
         multicast is not None
@@ -533,3 +550,19 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
             " (only the peers of supvisors_list have a key): list every instance"
         )
     return ParsedConfig(config, tuple(warnings), tuple(infos))
+
+
+def _web_options(values: Mapping[str, str], host: LocalHost) -> WebOptions:
+    """Dashboard options (the files named are checked by the web layer, which serves them)."""
+    get = values.get
+    icon = _expand("software_icon", get("software_icon", ""), host) or None
+    css_items = _split(get("css_files", ""), r"[\s,]+")
+    css_files = tuple(_expand("css_files", path, host) for path in css_items)
+    return WebOptions(
+        software_name=get("software_name", ""),
+        software_icon=icon,
+        css_files=css_files,
+        tail_limit=_byte_size("tail_limit", get("tail_limit", "1024")),
+        tailf_limit=_byte_size("tailf_limit", get("tailf_limit", "1024")),
+        dashboard_readonly=_boolean("dashboard_readonly", get("dashboard_readonly", "false")),
+    )

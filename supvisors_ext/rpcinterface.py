@@ -24,6 +24,7 @@ from supvisors_ext.rpc.base import NamespaceBase
 from supvisors_ext.rpc.cluster import ClusterMethods
 from supvisors_ext.rpc.collections import CollectionMethods
 from supvisors_ext.rpc.control import ControlMethods
+from supvisors_ext.rpc.inner import InnerMethods
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
 from supvisors_ext.rpc.processes import ProcessMethods
 from supvisors_ext.rpc.status import StatusMethods
@@ -47,7 +48,12 @@ SupvisorsNamespace = type(
     {
         "__doc__": "The `supvisors` namespace: thin checks over the plugin's context.",
         **_own_members(
-            StatusMethods, ClusterMethods, ControlMethods, ProcessMethods, CollectionMethods
+            StatusMethods,
+            ClusterMethods,
+            ControlMethods,
+            ProcessMethods,
+            CollectionMethods,
+            InnerMethods,
         ),
     },
 )
