@@ -34,6 +34,7 @@ from supvisors_ext.cluster.membership import Membership, lose_processes
 from supvisors_ext.config import Config
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.conffiles import program_origins, read_config_files
+from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from supvisors_ext.model import (
@@ -48,6 +49,7 @@ from supvisors_ext.net.network import local_network_info
 from supvisors_ext.net.peers import http_credentials
 from supvisors_ext.rules import Rules
 from supvisors_ext.runtime.driver import Driver
+from supvisors_ext.runtime.observability import Observability
 from supvisors_ext.runtime.repair import RepairHandler, Role
 from supvisors_ext.runtime.sync import PeerSync
 
@@ -120,6 +122,7 @@ class SupvisorsPlugin:
         self.ticker: Ticker | None = None
         # rules warnings already logged (pattern matching may add some when a group appears)
         self.rules_warnings_logged = len(rules.warnings)
+        self.observability = Observability(self)
         self._subscribe()
         self.read_program_origins()
         self.load_local_processes()
@@ -142,6 +145,8 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        enable_nodelay(self.adapter.options)
+        self.observability.start(self.adapter.options)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
@@ -158,6 +163,7 @@ class SupvisorsPlugin:
         if self.ticker is not None and not self.ticker.stop():
             self.logger.error("the ticker thread did not stop in time")
         self.sync.stop()
+        self.observability.stop()
         if self.dispatcher is not None:
             self.dispatcher.unregister(self.adapter.socket_map())
         if self.inbox is not None:
@@ -292,6 +298,7 @@ class SupvisorsPlugin:
         # lost to a late subscriber heals without costing every peer a decode per tick
         if self.membership.counter % self.state_refresh_ticks == 0:
             self.sync.publish_state(self.state_modes())
+        self.observability.on_tick()
 
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
@@ -375,6 +382,7 @@ class SupvisorsPlugin:
         if state_modes != self.published_state:
             self.published_state = state_modes
             self.sync.publish_state(state_modes)
+            self.observability.on_state_published()
 
     def state_modes(self) -> messages.StateModes:
         return messages.StateModes(
