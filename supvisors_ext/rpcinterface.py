@@ -30,6 +30,7 @@ from supvisors_ext.rpc.processes import ProcessMethods
 from supvisors_ext.rpc.status import StatusMethods
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
+from supvisors_ext.web.mount import check_theme_files, install_web
 
 # one plugin per supervisord run, shared by the namespaces of its several HTTP servers
 _PLUGINS: weakref.WeakKeyDictionary[Any, SupvisorsPlugin] = weakref.WeakKeyDictionary()
@@ -65,6 +66,7 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
     if plugin is None or not plugin.is_current():
         plugin = _build_plugin(supervisord, options)
         _PLUGINS[supervisord] = plugin
+        install_web(plugin)  # REST and dashboard routes, on the servers at SupervisorRunning
     service = _collections(supervisord)
     if plugin.read_program_origins not in service.reread_hooks:
         service.reread_hooks.append(plugin.read_program_origins)  # new groups after `update`
@@ -98,6 +100,7 @@ def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:
     stderr = getattr(supervisord.options, "stderr", sys.stderr)
     try:
         parsed = parse_config(options, gather_local_host(supervisord.options))
+        check_theme_files(parsed.config.web)
     except ConfigError as exc:
         # supervisord turns a factory error into "Could not make supvisors rpc interface" and
         # exit 2; print the precise reason first, in supervisor's own "Error:" form

@@ -192,7 +192,11 @@ class DeferredReply:
         raw.push(body)
         header = producers.simple_producer(raw.build_reply_header())
         raw.outgoing.insert(0, header)
-        raw.channel.push_with_producer(producers.composite_producer(raw.outgoing))
+        # globbed into one piece, as `supervisor/xmlrpc.py` `DeferredXMLRPCResponse` does: this
+        # push re-enters the channel's refill_buffer, whose outer pass then pops the producer
+        # at the head of the queue; unglobbed, only the header would have been sent by then
+        whole = producers.globbing_producer(producers.composite_producer(raw.outgoing))
+        raw.channel.push_with_producer(whole)
         raw.channel.current_request = None
         return b""
 
@@ -241,9 +245,13 @@ class HttpRouter:
 
     def handle_request(self, raw: Any) -> None:
         if raw.command.upper() in ("POST", "PUT"):
-            length = raw.get_header("content-length")
-            if not length or not length.isdigit():
-                raw.error(411)  # Length Required
+            length = (raw.get_header("content-length") or "0").strip()
+            if not length.isdigit():
+                raw.error(400)
+                return
+            if int(length) == 0:
+                # no body: asynchat would wait forever for a 0-byte terminator
+                self.dispatch(raw, b"")
                 return
             raw.collector = BodyCollector(raw, lambda body: self.dispatch(raw, body))
             return

@@ -7,10 +7,12 @@ the main thread; replies are sent at once or deferred, never waited for.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from supvisors_ext import __version__
+from supvisors_ext.config import ConfigError, WebOptions
 from supvisors_ext.host.http_routes import Request
 from supvisors_ext.host.xmlrpc_namespaces import namespaces_of
 from supvisors_ext.net.peers import http_credentials
@@ -146,3 +148,12 @@ def install_web(plugin: Any) -> None:
     router.add(API_PREFIX, RestRoute(options.dashboard_readonly))
     router.add(PREFIX, DashboardRoute(dashboard, options.dashboard_readonly))
     plugin.logger.info(f"web: dashboard at {PREFIX}/, REST API at {API_PREFIX}/")
+
+
+def check_theme_files(options: WebOptions) -> None:
+    """Startup check: `software_icon` and `css_files` name existing files (ConfigError)."""
+    if options.software_icon is not None and not os.path.isfile(options.software_icon):
+        raise ConfigError("software_icon", f"{options.software_icon!r} is not an existing file")
+    for path in options.css_files:
+        if not os.path.isfile(path):
+            raise ConfigError("css_files", f"{path!r} is not an existing file")
