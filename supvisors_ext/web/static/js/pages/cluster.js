@@ -19,7 +19,7 @@ export function mount(root, { store, config }) {
     summary.replaceChildren(
       h("span", {}, "State "), h("strong.fsm", {}, state.fsm_statename || "UNKNOWN"),
       h("span", {}, " · Master "), h("strong.master", {}, store.nick(state.master_identifier) || "none"),
-      state.degraded_mode ? h("span.warn", {}, " · degraded") : null,
+      state.degraded_mode ? h("span.warn", {}, " · degraded") : "",
     );
     if (!config.readonly) renderActions(state);
   }
