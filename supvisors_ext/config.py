@@ -41,7 +41,7 @@ MUST_OPTIONS = frozenset(
     " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
     " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
     " loglevel multicast_group multicast_interface multicast_ttl".split()
-) | {"bus_secret_key_file", "bus_public_keys_dir"}
+) | {"bus_secret_key_file", "bus_public_keys_dir"} | WEB_OPTIONS
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 # same spellings as supervisor's datatypes.boolean, so a supervisord user meets no surprise
 _TRUTHY = frozenset({"yes", "true", "on", "1"})

@@ -14,6 +14,13 @@ const COLUMNS = ["process", "state", "instances", "pid", "uptime", "cpu %", "mem
 export function mount(root, { store, config }, [application]) {
   const watch = watcher(store);
   const panel = h("div.job", { hidden: true, role: "status" });
+  const processPicker = strategyPicker(application);
+  // actions of the selected process: one toolbar instead of 900 buttons in 300 rows
+  const chosen = h("strong.chosen", {}, "none");
+  const toolbar = h("div.actions.process-actions", {}, "Process ", chosen, " ", processPicker,
+    ...["start", "stop", "restart"].map((verb) =>
+      h(`button.action.${verb}`, { dataset: { verb } }, verb[0].toUpperCase() + verb.slice(1))));
+  let selected = "";
   const state = h("span.state");
   const tail = new LogTail(config.tailf_limit);
   const body = h("tbody");
@@ -21,34 +28,43 @@ export function mount(root, { store, config }, [application]) {
   root.append(
     h("h1", {}, application, " ", state),
     config.readonly ? null : applicationActions(store, application, panel),
+    config.readonly ? null : toolbar,
     panel,
     h("table.grid.processes", {},
-      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h("th", {}, t)), config.readonly ? null : h("th", {}, "actions"))),
+      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h("th", {}, t)))),
       body),
     tail.element);
   const rows = new Map();
 
-  function processActions(spec) {
-    const picker = strategyPicker(application);
-    const act = async (verb) => {
-      const strategy = verb === "stop" ? "" : `${await chosenStrategy(picker, application)}/`;
-      runJob(store, panel, { label: `${verb} ${spec}`, path: `../api/supvisors/${verb}_process/${strategy}${enc(spec)}?wait=true` });
-    };
-    return h("td.actions", {}, picker,
-      h("button.action.start", { onclick: () => act("start") }, "Start"),
-      h("button.action.stop", { onclick: () => act("stop") }, "Stop"),
-      h("button.action.restart", { onclick: () => act("restart") }, "Restart"));
-  }
+  // a click on a row selects its process for the toolbar
+  body.addEventListener("click", (event) => {
+    const row = event.target.closest("tr[data-namespec]");
+    if (!row || event.target.closest("button")) return;
+    for (const old of body.querySelectorAll("tr.selected")) old.classList.remove("selected");
+    row.classList.add("selected");
+    selected = row.dataset.namespec;
+    setText(chosen, selected);
+  });
+  toolbar.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-verb]");
+    if (!button || !selected) return;
+    const verb = button.dataset.verb;
+    const strategy = verb === "stop" ? "" : `${await chosenStrategy(processPicker, application)}/`;
+    runJob(store, panel, { label: `${verb} ${selected}`, path: `../api/supvisors/${verb}_process/${strategy}${enc(selected)}?wait=true` });
+  });
+
+  // one row built with h(), then cloned natively for each process (fast at 300 rows)
+  const template = h("tr", {},
+    h("td"), h("td", {}, h("span.state")), h("td.where"), h("td.num"), h("td.num"),
+    h("td.num"), h("td.num"), h("td.log"));
 
   function row(info) {
     const spec = namespec(info);
-    const cells = {
-      state: h("span.state"), where: h("td.where"), pid: h("td.num"), uptime: h("td.num"),
-      cpu: h("td.num"), mem: h("td.num"), log: h("td.log"),
-    };
-    const element = h("tr", { dataset: { namespec: spec } },
-      h("td", {}, info.process_name), h("td", {}, cells.state), cells.where, cells.pid,
-      cells.uptime, cells.cpu, cells.mem, cells.log, config.readonly ? null : processActions(spec));
+    const element = template.cloneNode(true);
+    element.dataset.namespec = spec;
+    const [name, state, where, pid, uptime, cpu, mem, log] = element.cells;
+    name.textContent = info.process_name;
+    const cells = { state: state.firstChild, where, pid, uptime, cpu, mem, log };
     rows.set(spec, { element, cells, logsFor: "" });
     return rows.get(spec);
   }
