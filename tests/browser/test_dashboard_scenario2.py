@@ -66,7 +66,7 @@ class TestDashboardScenario2:
 
     def test_start_from_console_3_runs_it_there(self, browser: Any, scen2: Example) -> None:
         page = app_page(browser, scen2, "console_3", HCI)
-        page.locator("main > span.actions button.start").click()
+        page.locator(".app-actions button.start").click()
         page.wait_for_selector(".job.done", timeout=60_000)
         page.wait_for_function("document.querySelector('h1 .state').textContent === 'RUNNING'")
         assert scen2.where(HCI) == {scen2["console_3"].identifier}
@@ -76,7 +76,7 @@ class TestDashboardScenario2:
         if scen2.app(HCI)["statename"] != "RUNNING":
             assert scen2.slow("console_3").start_application("LOCAL", HCI) is True
         page = app_page(browser, scen2, "console_1", HCI)
-        page.locator("main > span.actions button.start").click()
+        page.locator(".app-actions button.start").click()
         refusal = page.wait_for_selector(".job.refused", timeout=30_000)
         assert "ALREADY_STARTED" in refusal.inner_text()
         assert scen2.where(HCI) == {scen2["console_3"].identifier}

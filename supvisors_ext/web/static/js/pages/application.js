@@ -10,6 +10,7 @@ import { applicationActions, chosenStrategy, strategyPicker } from "./applicatio
 import { throttled, watcher } from "../watch.js";
 
 const COLUMNS = ["process", "state", "instances", "pid", "uptime", "cpu %", "mem %", "log"];
+const NUMERIC = new Set(["pid", "uptime", "cpu %", "mem %"]);
 
 export function mount(root, { store, config }, [application]) {
   const watch = watcher(store);
@@ -27,11 +28,11 @@ export function mount(root, { store, config }, [application]) {
   const inner = new Map(); // namespec@identifier -> local process info (pid, start, now)
   root.append(
     h("h1", {}, application, " ", state),
-    config.readonly ? null : applicationActions(store, application, panel),
+    config.readonly ? null : h("div.actions.app-actions", {}, "Application ", applicationActions(store, application, panel)),
     config.readonly ? null : toolbar,
     panel,
     h("table.grid.processes", {},
-      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h(NUMERIC.has(t) ? "th.num" : "th", {}, t))))),
       body),
     tail.element);
   const rows = new Map();

@@ -19,7 +19,7 @@ export function mount(root, { store, config }, [identifier]) {
     h("p.identifier", {}, identifier),
     h("h2", {}, "Host statistics ", periods), note, charts.element,
     h("h2", {}, "Processes"),
-    h("table.grid.processes", {}, h("thead", {}, h("tr", {}, ...["process", "state", "cpu %", "mem %"].map((t) => h("th", {}, t)))), body));
+    h("table.grid.processes.wide", {}, h("thead", {}, h("tr", {}, h("th", {}, "process"), h("th", {}, "state"), h("th.num", {}, "cpu %"), h("th.num", {}, "mem %"))), body));
   const rows = new Map();
 
   for (const period of config.stats_periods || []) periods.append(h("option", { value: period }, `${period} s`));
