@@ -35,6 +35,7 @@ from supvisors_ext.cluster.membership import Membership, lose_processes
 from supvisors_ext.config import Config
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.conffiles import program_origins, read_config_files
+from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from supvisors_ext.model import (
@@ -143,6 +144,7 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        enable_nodelay(self.adapter.options)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
