@@ -340,7 +340,7 @@ class Jobs:
 
     def abort_all(self) -> None:
         """Entering SYNCHRONIZATION/ELECTION/OFF/stop states: drop every job
-        (docs/design/election.md)."""
+        (docs/design/state-machine.md#cluster-states)."""
         for key, job in list(self.start_jobs.items()):
             self.outcomes[key] = JobOutcome(key, job.requests_sent, ("aborted",))
         for key in list(self.stop_jobs):
