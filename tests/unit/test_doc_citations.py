@@ -51,9 +51,10 @@ def test_slug_follows_github() -> None:
 
 
 def test_no_citation_of_files_outside_the_repository() -> None:
+    pages = sorted((ROOT / "docs").rglob("*.md"))
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in python_files()
+        for path in [*python_files(), *pages]
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if FOREIGN.search(line)
     ]
