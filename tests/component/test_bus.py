@@ -129,8 +129,11 @@ def mesh(make_node: Callable[..., Node], count: int) -> list[Node]:
 
 def test_three_buses_exchange_every_message_type(make_node: Callable[..., Node]) -> None:
     nodes = mesh(make_node, 3)
+    # every wake-up flag is cleared before anybody publishes: clearing a node's flag after its
+    # peers have published could erase the wake-up their messages caused
     for node in nodes:
         node.woken.clear()
+    for node in nodes:
         for message in sample_messages(node.identifier):
             node.bus.publish(message)
     for receiver in nodes:
