@@ -39,7 +39,8 @@ from tests.unit.jobkit import Cluster
 
 P = ProcessStates
 TICK = 1.0
-# web: stage 1 `db` (required), stage 2 `app`; batch: started after web; misc: unmanaged
+# web: stage 1 `db` (required), stage 2 `app`; batch: started after web; core: never started
+# automatically, its crash shuts the cluster down; misc: unmanaged
 RULES = """<root>
   <application name="web">
     <start_sequence>1</start_sequence>
@@ -59,6 +60,13 @@ RULES = """<root>
       </program>
     </programs>
   </application>
+  <application name="core">
+    <programs>
+      <program name="kernel">
+        <running_failure_strategy>SHUTDOWN</running_failure_strategy>
+      </program>
+    </programs>
+  </application>
   <application name="batch">
     <start_sequence>2</start_sequence>
     <stop_sequence>1</stop_sequence>
@@ -72,7 +80,7 @@ RULES = """<root>
   </application>
 </root>
 """
-GROUPS = {"web": ("db", "app"), "batch": ("job",), "misc": ("tool",)}
+GROUPS = {"web": ("db", "app"), "batch": ("job",), "core": ("kernel",), "misc": ("tool",)}
 
 
 def make_rules(folder: Path) -> Rules:
