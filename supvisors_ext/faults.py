@@ -1,4 +1,4 @@
-"""XML-RPC fault codes and the typed fault value that carries one (docs/api.md, Faults).
+"""XML-RPC fault codes and the typed fault value that carries one (docs/api.md#faults).
 
 Pure: no supervisor import. The codes 1-92 are supervisor's own (same numbers as
 `supervisor.xmlrpc.Faults`), 100-105 ours (offset 100, as Supvisors). A `Fault` is both a value
@@ -35,7 +35,7 @@ class Faults(IntEnum):
 
 
 class SupvisorsFaults(IntEnum):
-    """Our codes 100-105 (docs/api.md)."""
+    """Our codes 100-105 (docs/api.md#faults)."""
 
     SUPVISORS_CONF_ERROR = 100
     BAD_SUPVISORS_STATE = 101

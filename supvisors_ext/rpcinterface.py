@@ -88,7 +88,8 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
 
 
 def make_collections_rpcinterface(supervisord: Any, **options: str) -> CollectionsNamespace:
-    """Factory of `[rpcinterface:collections]` (docs/configuration.md): no option, local."""
+    """Factory of `[rpcinterface:collections]` (docs/collections.md#how-it-fits-into-supervisord):
+    no option, local semantics."""
     service = _collections(supervisord)
     for key in sorted(options):
         service.logger.warn(f"[rpcinterface:collections] {key}: unknown option ignored")
@@ -140,7 +141,7 @@ def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:
 def _load_rules(
     patterns: tuple[str, ...], config: Any, logger: Any, stderr: Any
 ) -> tuple[Rules, str]:
-    """Load the rules files; a broken file never stops supervisord (rules-file.md §7)."""
+    """Load the rules files; a broken file never stops supervisord (docs/rules.md#errors)."""
     files, warnings = find_rules_files(patterns, os.getcwd())
     for message in warnings:
         logger.warn(message)

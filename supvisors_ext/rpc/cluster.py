@@ -30,7 +30,7 @@ from supvisors_ext.runtime.repair import RepairHandler
 from supvisors_ext.runtime.sync import PeerSync
 
 S = SupvisorsStates
-# restart()/shutdown(): QUERY minus ELECTION (docs/api.md)
+# restart()/shutdown(): QUERY minus ELECTION (docs/api.md#cluster)
 STOPPABLE = frozenset({S.DISTRIBUTION, S.OPERATION, S.CONCILIATION, S.RESTARTING, S.SHUTTING_DOWN})
 Payload = dict[str, Any]
 

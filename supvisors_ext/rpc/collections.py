@@ -1,4 +1,4 @@
-"""Collection methods of the `supvisors` namespace: cluster-wide (docs/api.md, collections).
+"""Collection methods of the `supvisors` namespace: cluster-wide (docs/api.md#collections).
 
 A collection owns nothing: each member is delegated to the cluster's own process operations
 (start like `start_process` with its application's starting strategy, stop like

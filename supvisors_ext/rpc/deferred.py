@@ -4,7 +4,7 @@ A waiting call returns a plain function with a `.delay`: supervisord polls it fr
 until it returns something else than NOT_DONE_YET (`supervisor/xmlrpc.py`
 `DeferredXMLRPCResponse`), so supervisord is never blocked. A step function returns NOT_DONE_YET
 while it waits, its result when done, and raises a `Fault` on failure; every wait has a deadline
-(docs/api.md, waiting calls).
+(docs/api.md).
 """
 
 from __future__ import annotations

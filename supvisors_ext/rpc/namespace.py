@@ -208,7 +208,8 @@ class SupvisorsNamespace:
 
     @rpc_method
     def conciliate(self, strategy: Any) -> bool:
-        """Apply a conciliation strategy once to every conflict (docs/api.md).
+        """Apply a conciliation strategy once to every conflict
+        (docs/design/failures.md#conciliation).
 
         @param string strategy a conciliation strategy name or code
         @return boolean True, or False for USER (nothing done)

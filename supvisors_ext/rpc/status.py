@@ -1,4 +1,4 @@
-"""Read-only queries of the `supvisors` namespace (docs/api.md, status); main thread.
+"""Read-only queries of the `supvisors` namespace (docs/api.md#status); main thread.
 
 `StatusHandler` depends on the context, the state machine, the configuration, the local
 processes (the host adapter), the local jobs and the rules; never on the plugin.
