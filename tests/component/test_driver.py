@@ -6,12 +6,11 @@ global stop (docs/design/jobs.md).
 
 from __future__ import annotations
 
-import xmlrpc.client
 from pathlib import Path
 
 import pytest
 
-from supvisors_ext.faults import Faults, SupvisorsFaults
+from supvisors_ext.faults import Fault, Faults, SupvisorsFaults
 from supvisors_ext.model import InstanceStates, ProcessStates, StartingStrategies
 from supvisors_ext.runtime.driver import SPAWNS_PER_PASS
 from tests.component.drivekit import Setup
@@ -166,7 +165,7 @@ def test_remote_master_admission(tmp_path: Path) -> None:
     ]
     calls[0].answer("")
     calls[1].answer("batch is being started by x")
-    calls[2].answer(fault=xmlrpc.client.Fault(Faults.FAILED, "boom"))
+    calls[2].answer(fault=Fault(Faults.FAILED, "boom"))
     assert granted.decided and granted.reason == ""
     assert setup.driver.held == {"web": (setup.id("b"), None)}
     assert refused.reason == "batch is being started by x"
