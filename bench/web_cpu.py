@@ -23,7 +23,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.browser import launched, open_page  # noqa: E402
+from tests.browser.browser import dashboard_url, launched  # noqa: E402
 from tests.harness import Cluster, group_section, program_section  # noqa: E402
 
 APPLICATIONS = 30
@@ -115,7 +115,9 @@ def main() -> int:
             used, elapsed = burst(cluster, process)
             print(f"burst, no dashboard:  {used:.1f} % of a core over {elapsed:.2f} s")
             with launched() as browser:
-                page = open_page(browser, cluster["a"].http_port, "cluster")
+                page = browser.new_page()
+                page.goto(dashboard_url(cluster["a"].http_port, "cluster"))
+                page.wait_for_selector("#link-state.live", timeout=120_000)
                 page.wait_for_selector("article.card")
                 time.sleep(2)
                 print(f"rest, one dashboard:  {window(process, args.rest_seconds):.2f} % of a core")

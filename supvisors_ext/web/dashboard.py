@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from supvisors_ext.config import WebOptions
-from supvisors_ext.faults import Faults, RPCError, SupvisorsFaults
+from supvisors_ext.faults import Fault, Faults, SupvisorsFaults
+from supvisors_ext.host.xmlrpc import RPCError
 from supvisors_ext.web.remote import Pending, RemoteCalls
 from supvisors_ext.web.rest import JsonReply, error, fault_reply, status_of_fault
 
@@ -149,7 +150,7 @@ class Dashboard:
         if identifier == self.local_identifier:
             try:
                 value = getattr(namespaces["supervisor"], method)(*arguments)
-            except RPCError as exc:
+            except (RPCError, Fault) as exc:
                 return json_answer(fault_reply(exc))
             if callable(value):  # never for wait=False calls; kept for safety
                 return json_answer(error(409, SupvisorsFaults.NOT_APPLICABLE, "unexpected wait"))

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from supervisor.http import NOT_DONE_YET
-
-from supvisors_ext.faults import Faults, RPCError, SupvisorsFaults
+from supvisors_ext.faults import Fault, Faults, SupvisorsFaults
+from supvisors_ext.host.xmlrpc import NOT_DONE_YET, RPCError
 from supvisors_ext.web.routes import CONSTANTS, QUERY_DEFAULTS, ROUTES, Route, Segment
 
 API_PREFIX = "/api"
@@ -55,8 +54,8 @@ def error(status: int, code: int, message: str) -> JsonReply:
     return JsonReply(status, {"message": message, "code": int(code)})
 
 
-def fault_reply(exc: RPCError) -> JsonReply:
-    return error(status_of_fault(exc.code), exc.code, exc.text)
+def fault_reply(exc: RPCError | Fault) -> JsonReply:
+    return error(status_of_fault(exc.code), exc.code, str(exc.text))
 
 
 class BadParameter(ValueError):
@@ -164,7 +163,7 @@ def call(
         return error(404, Faults.UNKNOWN_METHOD, message)
     try:
         value = function(*arguments)
-    except RPCError as exc:
+    except (RPCError, Fault) as exc:
         return fault_reply(exc)
     except TypeError as exc:  # supervisor's own methods: a wrong argument list
         return error(400, Faults.INCORRECT_PARAMETERS, str(exc))
@@ -179,7 +178,7 @@ def deferred_json(callback: Callable[[], Any]) -> Deferred:
     def step() -> Any:
         try:
             value = callback()
-        except RPCError as exc:
+        except (RPCError, Fault) as exc:
             return fault_reply(exc)
         if value is NOT_DONE_YET:
             return NOT_DONE_YET

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from supervisor.http import NOT_DONE_YET
+from supervisor.xmlrpc import RPCError
 
-from supvisors_ext.faults import Faults, RPCError, SupvisorsFaults, fault
+from supvisors_ext.faults import Faults, SupvisorsFaults, fault
 from supvisors_ext.web.openapi import docstring_lookup, openapi_document
 from supvisors_ext.web.rest import JsonReply, RestApi, status_of_fault
 from supvisors_ext.web.routes import ROUTES, parse_table
@@ -122,7 +123,9 @@ def test_bad_wait_is_400(supvisors: FakeSupvisors) -> None:
 def test_readonly_refuses_every_post(supvisors: FakeSupvisors) -> None:
     reply = handle(RestApi(readonly=True), supvisors, "POST", "/api/supvisors/end_sync")
     assert reply.status == 403
-    assert handle(RestApi(readonly=True), supvisors, "GET", "/api/supvisors/api_version").status == 200
+    assert (
+        handle(RestApi(readonly=True), supvisors, "GET", "/api/supvisors/api_version").status == 200
+    )
 
 
 def test_arguments_query_and_constants(supvisors: FakeSupvisors) -> None:
@@ -177,4 +180,5 @@ def test_openapi_has_every_route_with_docstring_summaries(supvisors: FakeSupviso
 
 def test_rpc_error_text_is_the_message() -> None:
     reply = handle(RestApi(), FakeSupvisors(), "POST", "/api/supvisors/start_application/L/started")
-    assert reply.body["message"] == RPCError(Faults.ALREADY_STARTED, "started").text
+    assert reply.body["message"] == fault(Faults.ALREADY_STARTED, "started").text
+    assert RPCError(Faults.ALREADY_STARTED, "started").text == reply.body["message"]
