@@ -11,11 +11,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from supvisors_ext.cluster.context import ProcessRecord
+from supvisors_ext.eventhub import EventHub
 from supvisors_ext.host.event_stream import EVENTS_PATH, EventStreamRoute
 from supvisors_ext.host.http_routes import HttpRouter
 from supvisors_ext.model import LocalProcessInfo
 from supvisors_ext.rpc import views
-from supvisors_ext.runtime.eventhub import EventHub
 
 if TYPE_CHECKING:
     from supvisors_ext.runtime.plugin import SupvisorsPlugin
