@@ -16,6 +16,7 @@ from supvisors_ext.eventhub import EventHub
 from supvisors_ext.host.event_stream import EVENTS_PATH, EventStreamRoute
 from supvisors_ext.host.http_routes import HttpRouter
 from supvisors_ext.model import LocalProcessInfo
+from supvisors_ext.net.bus import Inbound
 from supvisors_ext.net.event_publishers import (
     QueuedPublisher,
     WsEventPublisher,
@@ -23,6 +24,7 @@ from supvisors_ext.net.event_publishers import (
 )
 from supvisors_ext.obsconfig import EventLinks
 from supvisors_ext.rpc import views
+from supvisors_ext.runtime.metrics import METRICS_PATH, Counters, Metrics
 from supvisors_ext.runtime.statistics import StatisticsService, StatsSamples
 
 if TYPE_CHECKING:
@@ -79,6 +81,9 @@ class Observability:
         self.router = HttpRouter(plugin.logger)
         self.events_route = EventStreamRoute(self.hub, plugin.logger)
         self.router.add(EVENTS_PATH, self.events_route)
+        self.counters = Counters()
+        self.metrics = Metrics(self)
+        self.router.add(METRICS_PATH, self.metrics)
         self.last_keepalive = time.monotonic()
         self.publisher: QueuedPublisher | None = None
         self.publisher_problem = ""
@@ -114,7 +119,9 @@ class Observability:
     def start(self, options: Any, put: Callable[[object], None]) -> None:
         """After the fork: routes on the HTTP servers, publisher and statistics threads."""
         count = self.router.install(options)
-        self.plugin.logger.info(f"HTTP routes installed on {count} server(s): {EVENTS_PATH}")
+        self.plugin.logger.info(
+            f"HTTP routes installed on {count} server(s): {EVENTS_PATH}, {METRICS_PATH}"
+        )
         self.start_publisher()
         context = self.plugin.context
         for record in context.iter_processes():
@@ -128,6 +135,9 @@ class Observability:
         if isinstance(item, StatsSamples):
             self.statistics.on_samples(item)
             return True
+        if isinstance(item, Inbound):
+            topic = item.message.topic
+            self.counters.on_bus_message(getattr(topic, "name", str(topic)))
         return False
 
     def start_publisher(self) -> None:
@@ -161,6 +171,10 @@ class Observability:
         context = self.plugin.context
         if identifier == context.local_identifier:
             self.statistics.set_pid(record.namespec, info.pid if info is not None else 0)
+            if info is not None:
+                self.counters.on_local_process(info.state, info.expected)
+        elif info is not None and self._same_host(identifier):
+            self.metrics.observe_remote_change(info.now_monotonic)
         if info is not None:
             nick = context.instances[identifier].id.nick if identifier in context.instances else ""
             self.hub.publish("event", process_event_payload(identifier, nick, info))
@@ -171,6 +185,11 @@ class Observability:
         application = context.applications.get(record.group)
         if application is not None:
             self.hub.publish("application", views.application_info(application))
+
+    def _same_host(self, identifier: str) -> bool:
+        context = self.plugin.context
+        record = context.instances.get(identifier)
+        return record is not None and record.id.host == context.local.id.host
 
     def on_state_published(self) -> None:
         self.hub.publish("supvisors", supvisors_state_payload(self.plugin))
