@@ -187,8 +187,7 @@ class WsEventPublisher(QueuedPublisher):
     async def _pump(self) -> None:
         assert self.wake is not None
         while True:
-            await self.wake.wait()
-            self.wake.clear()
+            # drain first: events queued before this loop existed had nobody to wake
             while True:
                 try:
                     event = self.queue.get_nowait()
@@ -197,6 +196,8 @@ class WsEventPublisher(QueuedPublisher):
                 if event is STOP:
                     return
                 self._send(event)
+            await self.wake.wait()
+            self.wake.clear()
 
     def _send(self, event: Event) -> None:
         from websockets.asyncio.server import broadcast

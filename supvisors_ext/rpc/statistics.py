@@ -10,7 +10,7 @@ from typing import Any
 
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.faults import Faults, SupvisorsFaults, fault
-from supvisors_ext.model import split_namespec
+from supvisors_ext.model import make_namespec, split_namespec
 from supvisors_ext.rpc.base import NamespaceBase, rpc_method, string_arg
 from supvisors_ext.runtime.statistics import StatisticsService
 
@@ -94,7 +94,7 @@ class StatisticsHandler:
         factor = 1.0 if self.service.irix_mode else float(self.service.compiler.nb_cores)
         result = []
         for process in names:
-            history = self.service.compiler.process_history(f"{group}:{process}", chosen)
+            history = self.service.compiler.process_history(make_namespec(group, process), chosen)
             if history is not None:
                 result.append(history.serial(factor))
         return result

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from supvisors_ext.host.http_routes import Request
-from supvisors_ext.model import InstanceStates, ProcessStates, SupvisorsStates
+from supvisors_ext.model import InstanceStates, ProcessStates, SupvisorsStates, split_namespec
 
 if TYPE_CHECKING:
     from supvisors_ext.runtime.observability import Observability
@@ -121,7 +121,7 @@ class ClusterCollector:
         dropped = CounterMetricFamily(
             "supvisors_bus_dropped", "Bus messages dropped on sending", labels=["instance"]
         )
-        dropped.add_metric([nick], bus.dropped_count() if bus is not None else 0)
+        dropped.add_metric([nick], bus.dropped_count if bus is not None else 0)
         yield dropped
         publisher = obs.publisher
         events = CounterMetricFamily(
@@ -172,7 +172,8 @@ class ClusterCollector:
             for namespec, result in sorted(service.latest_processes.items()):
                 if namespec not in service.pids:
                     continue
-                group, _, name = namespec.partition(":")
+                group, name = split_namespec(namespec)
+                name = name or group  # `make_namespec` writes group:group as group
                 proc_cpu.add_metric([nick, group, name], result["cpu"])
                 proc_mem.add_metric([nick, group, name], result["mem"])
         yield proc_cpu
