@@ -145,8 +145,6 @@ class StatisticsService:
                 host = None
         processes: tuple[dict[str, Any], ...] = ()
         if self.process_enabled:
-            pids = self.pids
-            processes = tuple(probe.sample(name, pid, now) for name, pid in pids.items())
-            probe.forget_others(set(pids.values()))
+            processes = probe.sample_all(self.pids, now)
         if self._put is not None:
             self._put(StatsSamples(host, processes, time.thread_time() - started))

@@ -64,32 +64,70 @@ def host_sample(now: float) -> Payload:
     }
 
 
+def ppid_map() -> dict[int, int]:
+    """pid -> parent pid of every process, read once per round (psutil's `children()` reads
+    it again for each call: 5 ms on a host with 200 processes)."""
+    reader = getattr(psutil, "_ppid_map", None)  # psutil's own fast reader, when it has one
+    if reader is not None:
+        try:
+            return dict(reader())
+        except (OSError, psutil.Error):
+            pass
+    return {p.pid: p.info["ppid"] or 0 for p in psutil.process_iter(["ppid"])}
+
+
+def descendants(pid: int, children_of: dict[int, list[int]]) -> list[int]:
+    found, stack = [], list(children_of.get(pid, ()))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children_of.get(child, ()))
+    return found
+
+
 class ProcessProbe:
-    """Keeps psutil.Process objects by pid (their CPU times need no reference on Linux,
-    but a cached object saves reopening /proc entries and checks pid reuse)."""
+    """Keeps psutil.Process objects by pid (a cached object saves reopening /proc entries
+    and detects pid reuse)."""
 
     def __init__(self) -> None:
         self.cache: dict[int, psutil.Process] = {}
 
-    def sample(self, namespec: str, pid: int, now: float) -> Payload:
-        """Work (user + system CPU seconds, children included) and memory percent."""
+    def sample_all(self, pids: dict[str, int], now: float) -> tuple[Payload, ...]:
+        """One sample per (namespec, pid), children included, with one read of the ppids."""
+        children_of: dict[int, list[int]] = {}
+        if pids:
+            for child, parent in ppid_map().items():
+                children_of.setdefault(parent, []).append(child)
+        samples = tuple(self.sample(name, pid, now, children_of) for name, pid in pids.items())
+        self.forget_others(
+            set(pids.values()) | {c for p in pids.values() for c in children_of.get(p, ())}
+        )
+        return samples
+
+    def process(self, pid: int) -> psutil.Process:
+        process = self.cache.get(pid)
+        if process is None or not process.is_running():
+            process = self.cache[pid] = psutil.Process(pid)
+        return process
+
+    def sample(
+        self, namespec: str, pid: int, now: float, children_of: dict[int, list[int]]
+    ) -> Payload:
+        """Work (user + system CPU seconds, descendants included) and memory percent."""
         if pid <= 0:
             return {"namespec": namespec, "pid": 0, "now": now}
         try:
-            process = self.cache.get(pid)
-            if process is None or not process.is_running():
-                process = self.cache[pid] = psutil.Process(pid)
-            work, memory = _usage(process)
-            for child in process.children(recursive=True):
-                try:
-                    child_work, child_memory = _usage(child)
-                except (psutil.Error, OSError):
-                    continue  # a child that ended meanwhile
-                work += child_work
-                memory += child_memory
+            work, memory = _usage(self.process(pid))
         except (psutil.Error, OSError):
             self.cache.pop(pid, None)
             return {"namespec": namespec, "pid": 0, "now": now}
+        for child in descendants(pid, children_of):
+            try:
+                child_work, child_memory = _usage(psutil.Process(child))
+            except (psutil.Error, OSError):
+                continue  # a child that ended meanwhile
+            work += child_work
+            memory += child_memory
         return {
             "namespec": namespec,
             "pid": pid,
