@@ -1,7 +1,7 @@
 """Statistics methods of the `supvisors` namespace (docs/statistics.md, docs/api.md).
 
-`StatisticsHandler` holds the logic over its typed collaborators; `StatisticsMethods` is the
-thin method group merged into the namespace (supervisor-style docstrings).
+`StatisticsHandler` holds the logic over its typed collaborators; the thin methods are on
+`rpc/namespace.py` `SupvisorsNamespace`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.faults import Faults, SupvisorsFaults, fault
 from supvisors_ext.model import make_namespec, split_namespec
-from supvisors_ext.rpc.base import NamespaceBase, rpc_method, string_arg
+from supvisors_ext.rpc.base import string_arg
 from supvisors_ext.runtime.statistics import StatisticsService
 
 MIN_PERIOD, MAX_PERIOD = 1.0, 3600.0
@@ -104,65 +104,3 @@ def _boolean(value: object, what: str) -> bool:
     if not isinstance(value, bool):
         raise fault(Faults.INCORRECT_PARAMETERS, f"{what}: {value!r} is not a boolean")
     return value
-
-
-class StatisticsMethods(NamespaceBase):
-    """Method group: statistics (merged into the namespace class)."""
-
-    def _statistics(self) -> StatisticsHandler:
-        return StatisticsHandler(self.plugin.observability.statistics, self.plugin.context)
-
-    @rpc_method
-    def get_statistics_status(self) -> dict[str, Any]:
-        """Return the statistics collection status of this instance.
-
-        @return struct host_stats, process_stats (booleans) and collecting_period (seconds)
-        """
-        return self._statistics().status()
-
-    @rpc_method
-    def enable_host_statistics(self, enable_host: bool) -> bool:
-        """Enable or disable the host statistics collection of this instance.
-
-        @param boolean enable_host  True to collect host statistics
-        @return boolean always True unless error
-        """
-        return self._statistics().enable_host(enable_host)
-
-    @rpc_method
-    def enable_process_statistics(self, enable_process: bool) -> bool:
-        """Enable or disable the process statistics collection of this instance.
-
-        @param boolean enable_process  True to collect process statistics
-        @return boolean always True unless error
-        """
-        return self._statistics().enable_process(enable_process)
-
-    @rpc_method
-    def update_collecting_period(self, collecting_period: float) -> bool:
-        """Change the minimum interval between two samples of this instance.
-
-        @param float collecting_period  seconds, in [1;3600]
-        @return boolean always True unless error
-        """
-        return self._statistics().update_period(collecting_period)
-
-    @rpc_method
-    def get_host_statistics(self, identifier: str, period: float) -> dict[str, Any]:
-        """Return the compiled host statistics of this instance over one configured period.
-
-        @param string identifier  this instance's identifier or nick
-        @param float period  one of the stats_periods (0: the shortest)
-        @return struct times, cpu (total first, then per core), mem, net_io, disk_io, disk_usage
-        """
-        return self._statistics().host(identifier, period)
-
-    @rpc_method
-    def get_process_statistics(self, namespec: str, period: float) -> list[dict[str, Any]]:
-        """Return the compiled statistics of local processes over one configured period.
-
-        @param string namespec  a process or group:* namespec
-        @param float period  one of the stats_periods (0: the shortest)
-        @return list one struct per running local process: times, cpu, mem and summaries
-        """
-        return self._statistics().processes(namespec, period)
