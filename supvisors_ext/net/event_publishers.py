@@ -1,10 +1,10 @@
 """External event publishers (docs/events.md): Supvisors' ZMQ and WebSocket event links.
 
 Each publisher is owned by one thread of its own, which creates, uses and closes its sockets
-(docs/architecture.md: a socket never crosses threads). The main thread hands events over with `deliver`,
-a `put_nowait` on a bounded queue: when the queue is full the event is dropped and counted,
-so a slow or absent subscriber never delays supervisord. Worker threads never log: their
-problems are kept in `problem` and logged by the main thread.
+(a socket never crosses threads, docs/architecture.md). The main thread hands events over
+with `deliver`, a `put_nowait` on a bounded queue: when the queue is full the event is
+dropped and counted, so a slow or absent subscriber never delays supervisord. Worker
+threads never log: their problems are kept in `problem` and logged by the main thread.
 
 Wire formats (Supvisors' own, so its clients work unchanged):
 - ZMQ: a PUB socket, each message the multipart `[topic, JSON payload]`;
