@@ -108,7 +108,7 @@ def summary_ms(values: list[float]) -> dict[str, float]:
     return {
         "count": len(values),
         "median": 1000 * statistics.median(values),
-        "p99": 1000 * percentile(values, 0.99),
+        "p99": 1000 * percentile(values, 99),
         "max": 1000 * max(values),
     }
 
