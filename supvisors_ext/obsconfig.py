@@ -14,7 +14,7 @@ class EventLinks(Enum):
     WS = 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ObservabilityOptions:
     """`event_link`, `event_port` and the `stats_*` options, validated."""
 
