@@ -6,6 +6,7 @@ Supvisors' own client classes (supvisors==0.19.1, test extra) subscribe to our e
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 import urllib.request
@@ -259,3 +260,50 @@ def test_a_stalled_subscriber_does_not_slow_propagation(pair: Cluster) -> None:
         sse.close()
         stalled.close(0)
         context.term()
+
+
+def test_cli_statistics_and_events_commands(make_cluster: Any, capsys: Any) -> None:
+    import json
+    import signal
+    import subprocess
+
+    from supvisors_ext.supvisorsctl import main
+
+    cluster: Cluster = make_cluster(supvisors_options=FAST, port_span=3)
+    a = cluster.add(
+        "a",
+        programs=[program_section("victim")],
+        supvisors_options={"stats_collecting_period": 1, "stats_periods": 1},
+    )
+    cluster.start()
+    wait_operation(cluster, ["a"])
+    url = f"http://127.0.0.1:{a.http_port}"
+    assert main(["-s", url, "stats_status"]) == 0
+    assert "Collecting Host statistics:    True" in capsys.readouterr().out
+    assert main(["-s", url, "disable_stats", "process"]) == 0
+    assert main(["-s", url, "stats_period", "2"]) == 0
+    assert a.supvisors.get_statistics_status() == {
+        "host_stats": True,
+        "process_stats": False,
+        "collecting_period": 2.0,
+    }
+    assert main(["-s", url, "enable_stats", "bogus"]) == 2
+    cluster.wait_until(
+        lambda: len(a.supvisors.get_host_statistics(a.identifier, 0)["mem"]) >= 2,
+        message="no host statistics compiled",
+    )
+    capsys.readouterr()
+    assert main(["-s", url, "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "cpu#0" in out and "mem" in out
+    command = [sys.executable, "-m", "supvisors_ext.supvisorsctl", "-s", url, "events", "process"]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = reader.stdout.readline() if reader.stdout else ""
+        record = json.loads(line)
+        assert record["topic"] == "process" and record["data"]["process_name"] == "victim"
+    finally:
+        reader.send_signal(signal.SIGINT)
+        assert reader.wait(10) == 0
+        if reader.stdout:
+            reader.stdout.close()
