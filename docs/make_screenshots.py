@@ -56,7 +56,11 @@ def main() -> int:
                 ("cluster", "article.card", "web_cluster.png"),
                 ("applications", "table.applications tbody tr", "web_applications.png"),
                 ("application/scen2_srv_01", "table.processes tbody tr", "web_application.png"),
-                (f"instance/{example['server_1'].identifier}", "table.processes", "web_instance.png"),
+                (
+                    f"instance/{example['server_1'].identifier}",
+                    "table.processes",
+                    "web_instance.png",
+                ),
                 ("conflicts", ".conflicts > *", "web_conflicts.png"),
                 ("collections", ".collections > *", "web_collections.png"),
             ]

@@ -24,13 +24,15 @@ from supvisors_ext.model import (
     SynchronizationOptions,
     enum_names,
 )
+from supvisors_ext.obsconfig import STATS_TYPES, EventLinks, ObservabilityOptions
 
 SECTION = "rpcinterface:supvisors"
 # supervisord's own key, normally stripped before the factory runs (options.py get_plugins)
 FACTORY_KEY = "supervisor.rpcinterface_factory"
-LATER_OPTIONS = frozenset(
-    "event_link event_port disabilities_file stats_enabled stats_collecting_period stats_periods"
-    " stats_histo stats_irix_mode".split()
+LATER_OPTIONS = frozenset("disabilities_file".split())
+OBSERVABILITY_OPTIONS = frozenset(
+    "event_link event_port stats_enabled stats_collecting_period stats_periods stats_histo"
+    " stats_irix_mode".split()
 )
 # the web dashboard (docs/web.md): Supvisors' theming options plus our dashboard_readonly
 WEB_OPTIONS = frozenset(
@@ -134,6 +136,8 @@ class Config:
     # discovery mode (docs/configuration.md#discovery-mode); None: only the instances of
     # supvisors_list
     multicast: Multicast | None = None
+    # event interface and statistics (docs/events.md, docs/statistics.md)
+    observability: ObservabilityOptions = ObservabilityOptions()
     web: WebOptions = WebOptions()
 
     def find_instance(self, name: str) -> InstanceId | None:
@@ -362,7 +366,7 @@ def _classify(options: Mapping[str, str]) -> tuple[list[str], list[str]]:
     for option in options:
         if option in LATER_OPTIONS:
             infos.append(f"{option}: not supported yet, accepted and ignored")
-        elif option not in MUST_OPTIONS and option != FACTORY_KEY:
+        elif option not in MUST_OPTIONS | OBSERVABILITY_OPTIONS and option != FACTORY_KEY:
             warnings.append(f"unknown option {option!r} ignored")
     return warnings, infos
 
@@ -498,6 +502,45 @@ def _ipv4(text: str) -> bool:
     return True
 
 
+def _stats_enabled(text: str) -> tuple[bool, bool]:
+    """`stats_enabled`: OFF, HOST, PROCESS, ALL (a list of them) or a boolean."""
+    items = _split(text)
+    if not items:
+        raise ConfigError("stats_enabled", "empty (expected OFF, HOST, PROCESS, ALL or a boolean)")
+    chosen: set[str] = set()
+    for item in items:
+        if item.upper() in STATS_TYPES:
+            chosen.add(item.upper())
+        elif item.lower() in _TRUTHY | _FALSY:
+            chosen.add("ALL" if item.lower() in _TRUTHY else "OFF")
+        else:
+            raise ConfigError(
+                "stats_enabled", f"{item!r} is not one of {', '.join(STATS_TYPES)} nor a boolean"
+            )
+    return bool(chosen & {"ALL", "HOST"}), bool(chosen & {"ALL", "PROCESS"})
+
+
+def _observability(values: Mapping[str, str]) -> ObservabilityOptions:
+    get = values.get
+    periods = _split(get("stats_periods", "10"))
+    if not 1 <= len(periods) <= 3:
+        raise ConfigError("stats_periods", f"{len(periods)} periods given (1 to 3 expected)")
+    host_stats, process_stats = _stats_enabled(get("stats_enabled", "ALL"))
+    event_port = _integer("event_port", get("event_port", "0"), 0, 65535)
+    return ObservabilityOptions(
+        event_link=_enum_value("event_link", EventLinks, get("event_link", "NONE")),
+        event_port=event_port,
+        host_stats=host_stats,
+        process_stats=process_stats,
+        collecting_period=_number(
+            "stats_collecting_period", get("stats_collecting_period", "5"), 1.0, 3600.0
+        ),
+        periods=tuple(sorted(_number("stats_periods", item, 1.0, 3600.0) for item in periods)),
+        histo=_integer("stats_histo", get("stats_histo", "200"), 10, 1500),
+        irix_mode=_boolean("stats_irix_mode", get("stats_irix_mode", "false")),
+    )
+
+
 def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     """Validate the section's options (supervisord passes them as strings); raise ConfigError."""
     values = {key.strip().lower(): value.strip() for key, value in options.items()}
@@ -542,6 +585,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
+        observability=_observability(values),
         web=_web_options(values, host),
     )
     if (

@@ -31,6 +31,7 @@ from supvisors_ext.rpc.inner import InnerProcessHandler
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
 from supvisors_ext.rpc.namespace import SupvisorsNamespace
 from supvisors_ext.rpc.processes import ProcessHandler, ProcessSteps
+from supvisors_ext.rpc.statistics import StatisticsHandler
 from supvisors_ext.rpc.status import StatusHandler
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
@@ -87,6 +88,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             service,
             plugin.rearm_waiting_calls,
         ),
+        statistics=StatisticsHandler(plugin.observability.statistics, context),
         inner=InnerProcessHandler(guards, context),
     )
 

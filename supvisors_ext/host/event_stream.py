@@ -8,9 +8,9 @@ bounded queue (`host/http_routes.py` `Stream`): a slow client is dropped, never 
 
 from __future__ import annotations
 
+from supvisors_ext.eventhub import TOPICS, Event, EventHub
 from supvisors_ext.host.http_routes import Request, Stream
 from supvisors_ext.host.log import PluginLogger
-from supvisors_ext.runtime.eventhub import TOPICS, Event, EventHub
 
 EVENTS_PATH = "/supvisors/events"
 KEEPALIVE = b": keep-alive\n\n"

@@ -146,7 +146,7 @@ class SupvisorsPlugin:
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
         enable_nodelay(self.adapter.options)
-        self.observability.start(self.adapter.options)
+        self.observability.start(self.adapter.options, self.inbox.put)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
@@ -262,7 +262,7 @@ class SupvisorsPlugin:
             self.on_tick()
         changed = False
         for item in items:
-            if not isinstance(item, TickDue | BusFailure):
+            if not isinstance(item, TickDue | BusFailure) and not self.observability.on_item(item):
                 changed = self.sync.handle(item) or changed
         if changed:
             self.log_new_rules_warnings()

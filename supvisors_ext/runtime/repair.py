@@ -82,6 +82,9 @@ class RepairHandler:
         self.conciliating: dict[str, Conciliating] = {}
         self.scanned_at = float("-inf")
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
+        # failure jobs applied and conflicts planned, for the metrics (docs/metrics.md)
+        self.failovers = 0
+        self.conciliations = 0
 
     # ----- failures
     def note_loss(self, identifier: str, namespecs: Iterable[str], keep: bool) -> None:
@@ -150,6 +153,7 @@ class RepairHandler:
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
             return
+        self.failovers += 1
         if strategy == R.STOP_APPLICATION:
             self.logger.warn(f"{job.application}: running failure, stopping it")
             self.driver.stop_application(application)
@@ -254,6 +258,7 @@ class RepairHandler:
             if plan is None:
                 continue
             application = self.context.applications[record.group]
+            self.conciliations += 1
             where = ", ".join(plan.stop_on)
             self.logger.warn(f"{record.namespec}: conflict, {strategy.name} stops it on {where}")
             stop_job = None

@@ -113,6 +113,23 @@ class Dashboard:
             identifier or self.local_identifier, method, arguments, namespaces, _tail_body
         )
 
+    # ----- statistics of any instance (each instance compiles its own)
+    def host_statistics(
+        self, query: Mapping[str, list[str]], namespaces: Mapping[str, object]
+    ) -> Any:
+        """`stats?identifier=&period=`: `get_host_statistics` asked of that instance."""
+        identifier, period_text = _one(query, "identifier"), _one(query, "period") or "0"
+        try:
+            period = float(period_text)
+        except ValueError:
+            message = f"stats: period {period_text!r} is not a number"
+            return json_answer(error(400, Faults.INCORRECT_PARAMETERS, message))
+        target = identifier or self.local_identifier
+        arguments = (target, period)
+        return self.call_on(
+            target, "get_host_statistics", arguments, namespaces, lambda v: v, "supvisors"
+        )
+
     # ----- copies of a conflict
     def stop_copies(
         self, identifiers: list[str], namespec: str, namespaces: Mapping[str, object]
@@ -145,11 +162,12 @@ class Dashboard:
         arguments: tuple[Any, ...],
         namespaces: Mapping[str, object],
         shape: Callable[[Any], Any],
+        namespace: str = "supervisor",
     ) -> Any:
-        """`supervisor.<method>(*arguments)` on an instance: an Answer, or a deferred poll."""
+        """`<namespace>.<method>(*arguments)` on an instance: an Answer, or a deferred poll."""
         if identifier == self.local_identifier:
             try:
-                value = getattr(namespaces["supervisor"], method)(*arguments)
+                value = getattr(namespaces[namespace], method)(*arguments)
             except (RPCError, Fault) as exc:
                 return json_answer(fault_reply(exc))
             if callable(value):  # never for wait=False calls; kept for safety
@@ -159,7 +177,7 @@ class Dashboard:
         if peer is None:
             return json_answer(error(404, Faults.BAD_NAME, f"no instance {identifier!r}"))
         pending = self.remote.submit(
-            peer.url, lambda proxy: getattr(proxy.supervisor, method)(*arguments)
+            peer.url, lambda proxy: getattr(getattr(proxy, namespace), method)(*arguments)
         )
         if pending is None:
             return json_answer(

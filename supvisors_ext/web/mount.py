@@ -97,6 +97,9 @@ class DashboardRoute:
             return dashboard.theme_file(relative[len("theme/") :])
         if relative == "tail":
             return dashboard.tail(request.query, namespaces_of(request.raw.channel.server))
+        if relative == "stats":
+            namespaces = namespaces_of(request.raw.channel.server)
+            return dashboard.host_statistics(request.query, namespaces)
         return dashboard.static(relative)
 
     def post(self, relative: str, request: Request) -> Any:
@@ -141,7 +144,8 @@ def install_web(plugin: Any) -> None:
         return Peer(identifier, peer_url(record.id.host, record.id.http_port))
 
     def settings() -> dict[str, Any]:
-        return {"stats_periods": list(getattr(plugin.config, "stats_periods", ()) or ())}
+        options = plugin.config.observability
+        return {"stats_periods": list(options.periods) if options.host_stats else []}
 
     remote = RemoteCalls(credentials)
     dashboard = Dashboard(options, context.local_identifier, peer_of, remote, settings)

@@ -25,7 +25,25 @@ function pairs(table, names) {
   return result;
 }
 
-const timeOf = (p) => (Array.isArray(p.period) ? p.period[1] : p.now || Date.now() / 1000);
+const timeOf = (p) => (Array.isArray(p.period) ? p.period[1] : 0);
+
+// get_host_statistics gives columns (times, cpu[core][i], mem[i], net_io[name][i]...);
+// a series that appeared late is aligned on the most recent times
+export function rowsOfHistory(history) {
+  const times = history.times || [];
+  const at = (values, i) => values[i - (times.length - values.length)];
+  const pick = (table, i) => Object.fromEntries(Object.entries(table || {})
+    .filter(([, values]) => i >= times.length - values.length)
+    .map(([name, values]) => [name, at(values, i)]));
+  return times.map((time, i) => ({
+    period: [0, time],
+    cpu: (history.cpu || []).map((values) => at(values, i)),
+    mem: at(history.mem || [], i),
+    net_io: pick(history.net_io, i),
+    disk_io: pick(history.disk_io, i),
+    disk_usage: pick(history.disk_usage, i),
+  }));
+}
 
 export class HostCharts {
   constructor() {
@@ -65,6 +83,8 @@ export class HostCharts {
       if (!current) this.element.append(box);
       const options = {
         width: 460, height: 180, legend: { show: true },
+        scales: { x: { time: false } }, // seconds since statistics started on that instance
+        axes: [{ label: "s" }, {}],
         series: [{}, ...labels.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
       };
       this.plots.set(title, { plot: new uPlot(options, data, box), labels, box });

@@ -2,7 +2,7 @@
 
 import { enc, get } from "../api.js";
 import { h, setState, setText, syncChildren } from "../dom.js";
-import { HostCharts } from "../charts.js";
+import { HostCharts, rowsOfHistory } from "../charts.js";
 import { namespec } from "../store.js";
 import { throttled, watcher } from "../watch.js";
 
@@ -31,14 +31,15 @@ export function mount(root, { store, config }, [identifier]) {
       setText(note, "Statistics are not available on this instance.");
       return;
     }
-    const reply = await get(`../api/supvisors/host_statistics/${enc(identifier)}/${enc(period)}`);
+    // asked of that instance through the serving one: each instance compiles its own
+    const reply = await get(`stats?identifier=${enc(identifier)}&period=${enc(period)}`);
     if (!reply.ok) {
       setText(note, `No host statistics: ${reply.body.message}`);
       charts.reset([]);
       return;
     }
     setText(note, "");
-    charts.reset(Array.isArray(reply.body) ? reply.body : reply.body.history || []);
+    charts.reset(rowsOfHistory(reply.body));
   }
 
   function render() {
@@ -75,5 +76,9 @@ export function mount(root, { store, config }, [identifier]) {
   }));
   render();
   loadHistory();
-  return () => { watch.stop(); charts.destroy(); };
+  // the stream carries the serving instance's own hstats; others are asked again each period
+  const remote = identifier !== config.identifier;
+  const period = Number((config.stats_periods || [])[0]) || 0;
+  const poll = remote && period ? setInterval(loadHistory, period * 1000) : null;
+  return () => { watch.stop(); charts.destroy(); clearInterval(poll); };
 }
