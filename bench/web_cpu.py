@@ -13,6 +13,7 @@ The machine is shared: run it a few times and read the figures as orders of magn
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -87,6 +88,8 @@ def burst(cluster: Cluster, process: psutil.Process) -> tuple[float, float]:
 
 
 def main() -> int:
+    # a SIGTERM must still close the cluster (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rest-seconds", type=float, default=30.0)
     args = parser.parse_args()
@@ -116,6 +119,8 @@ def main() -> int:
             print(f"burst, no dashboard:  {used:.1f} % of a core over {elapsed:.2f} s")
             with launched() as browser:
                 page = browser.new_page()
+                page.on("pageerror", lambda error: print(f"page error: {error}"))
+                page.on("console", lambda message: print(f"console: {message.text}"))
                 page.goto(dashboard_url(cluster["a"].http_port, "cluster"))
                 page.wait_for_selector("#link-state.live", timeout=120_000)
                 page.wait_for_selector("article.card")

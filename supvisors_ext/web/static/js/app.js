@@ -105,11 +105,11 @@ async function boot() {
   applyTheme(context.config);
   store.on("supvisors", renderHeader);
   store.on("supvisors:reset", renderHeader);
+  connectEvents(); // first: a page that fails to render still follows the cluster
   await loadSnapshot();
   renderHeader();
   window.addEventListener("hashchange", route);
   route();
-  connectEvents();
 }
 
 boot();

@@ -28,11 +28,11 @@ export function mount(root, { store, config }, [application]) {
   const inner = new Map(); // namespec@identifier -> local process info (pid, start, now)
   root.append(
     h("h1", {}, application, " ", state),
-    config.readonly ? null : h("div.actions.app-actions", {}, "Application ", applicationActions(store, application, panel)),
-    config.readonly ? null : toolbar,
+    config.readonly ? "" : h("div.actions.app-actions", {}, "Application ", applicationActions(store, application, panel)),
+    config.readonly ? "" : toolbar,
     panel,
     h("table.grid.processes", {},
-      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h(NUMERIC.has(t) ? "th.num" : "th", {}, t))))),
+      h("thead", {}, h("tr", {}, ...COLUMNS.map((t) => h(NUMERIC.has(t) ? "th.num" : "th", {}, t)))),
       body),
     tail.element);
   const rows = new Map();

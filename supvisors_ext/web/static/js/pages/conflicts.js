@@ -13,7 +13,7 @@ export function mount(root, { store, config }) {
   const list = h("div.conflicts");
   const strategy = h("select.strategy", { title: "conciliation strategy" }, ...STRATEGIES.map((s) => h("option", { value: s }, s)));
   const applyAll = h("button.action", { onclick: () => act(`../api/supvisors/conciliate/${strategy.value}`, `conciliate ${strategy.value}`) }, "Apply to all");
-  root.append(h("h1", {}, "Conflicts"), config.readonly ? null : h("p.actions", {}, strategy, applyAll), result, list);
+  root.append(h("h1", {}, "Conflicts"), config.readonly ? "" : h("p.actions", {}, strategy, applyAll), result, list);
 
   async function act(path, label) {
     setText(result, `${label}…`);
