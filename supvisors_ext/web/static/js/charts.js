@@ -70,7 +70,9 @@ export class HostCharts {
     const times = this.history.map(timeOf);
     for (const [title, extract] of Object.entries(CHARTS)) {
       const rows = this.history.map(extract);
-      const labels = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+      // series that stayed at zero (idle loop devices...) only clutter the legend
+      const labels = [...new Set(rows.flatMap((row) => Object.keys(row)))]
+        .filter((label) => rows.some((row) => row[label]));
       if (!labels.length) continue;
       const data = [times, ...labels.map((label) => rows.map((row) => row[label] ?? null))];
       const current = this.plots.get(title);
