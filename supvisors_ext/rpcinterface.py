@@ -27,7 +27,7 @@ from supvisors_ext.rpc.base import Guards
 from supvisors_ext.rpc.cluster import ClusterHandler
 from supvisors_ext.rpc.collections import CollectionHandler
 from supvisors_ext.rpc.control import ApplicationHandler
-from supvisors_ext.rpc.inner import InnerProcessHandler
+from supvisors_ext.rpc.inner import InnerProcessView
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
 from supvisors_ext.rpc.namespace import SupvisorsNamespace
 from supvisors_ext.rpc.processes import ProcessHandler, ProcessSteps
@@ -89,7 +89,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             plugin.rearm_waiting_calls,
         ),
         statistics=StatisticsHandler(plugin.observability.statistics, context),
-        inner=InnerProcessHandler(guards, context),
+        inner=InnerProcessView(guards, context),
     )
 
 

@@ -18,7 +18,7 @@ from supvisors_ext.rpc.base import rpc_method
 from supvisors_ext.rpc.cluster import ClusterHandler
 from supvisors_ext.rpc.collections import CollectionHandler
 from supvisors_ext.rpc.control import ApplicationHandler
-from supvisors_ext.rpc.inner import InnerProcessHandler
+from supvisors_ext.rpc.inner import InnerProcessView
 from supvisors_ext.rpc.processes import ProcessHandler
 from supvisors_ext.rpc.statistics import StatisticsHandler
 from supvisors_ext.rpc.status import StatusHandler
@@ -38,7 +38,7 @@ class SupvisorsNamespace:
         processes: ProcessHandler,
         collections: CollectionHandler,
         statistics: StatisticsHandler,
-        inner: InnerProcessHandler,
+        inner: InnerProcessView,
     ) -> None:
         self._logger = logger
         self._status = status
@@ -169,6 +169,25 @@ class SupvisorsNamespace:
         return self._status.process_rules(namespec)
 
     @rpc_method
+    def get_all_inner_process_info(self, identifier: str) -> list[Payload]:
+        """Return the records this instance holds of every process of the designated instances.
+
+        @param string identifier an identifier, a nick or a stereotype
+        @return array local process info structs, with the identifier they come from
+        """
+        return self._inner.all_inner_process_info(identifier)
+
+    @rpc_method
+    def get_inner_process_info(self, identifier: str, namespec: str) -> list[Payload]:
+        """Return the records this instance holds of one process (or group:*) on some instances.
+
+        @param string identifier an identifier, a nick or a stereotype
+        @param string namespec group:name, group:* or name
+        @return array local process info structs, with the identifier they come from
+        """
+        return self._inner.inner_process_info(identifier, namespec)
+
+    @rpc_method
     def get_conflicts(self) -> list[Payload]:
         """Return the managed processes running on more than one instance, sorted by namespec.
 
@@ -177,25 +196,6 @@ class SupvisorsNamespace:
         return self._status.conflicts()
 
     # ----- cluster
-    @rpc_method
-    def get_all_inner_process_info(self, identifier: str) -> list[Payload]:
-        """Return what this instance knows of every process of one instance.
-
-        @param string identifier the identifier or nick of the instance
-        @return array local process info structs, as that instance reported them
-        """
-        return self._inner.all_on(identifier)
-
-    @rpc_method
-    def get_inner_process_info(self, identifier: str, namespec: str) -> Payload:
-        """Return what this instance knows of one process of one instance.
-
-        @param string identifier the identifier or nick of the instance
-        @param string namespec group:name or name
-        @return struct local process info, as that instance reported it
-        """
-        return self._inner.one_on(identifier, namespec)
-
     @rpc_method
     def get_all_instances_state_modes(self) -> list[Payload]:
         """Return the state & modes last published by every instance, sorted by identifier.
