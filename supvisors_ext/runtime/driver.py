@@ -221,7 +221,7 @@ class Driver:
         for command in commands:
             if isinstance(command, StartCommand):
                 if command.identifier == self.local:
-                    self._start(command)
+                    self._queue_local(command)
                 else:  # one call per target for the whole batch (a stage of 10 items: 1 call)
                     remote.setdefault(command.identifier, []).append(command)
             elif isinstance(command, StopCommand):
@@ -248,14 +248,11 @@ class Driver:
             f"{command.group}:{command.name} forced {command.state.name}: {command.reason}"
         )
 
-    def _start(self, command: StartCommand) -> None:
-        if command.identifier == self.local:
-            # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
-            # applications must not starve the heartbeat and get this instance declared FAILED
-            self.local_starts.append(command)
-            self.wakeup()
-            return
-        self._start_remote(command.identifier, [command])
+    def _queue_local(self, command: StartCommand) -> None:
+        # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
+        # applications must not starve the heartbeat and get this instance declared FAILED
+        self.local_starts.append(command)
+        self.wakeup()
 
     def _start_remote(self, identifier: str, starts: list[StartCommand]) -> None:
         """`supvisors.start_args` on a peer for each start, batched in one system.multicall."""
@@ -273,7 +270,7 @@ class Driver:
 
     def queue_local_start(self, namespec: str, extra_args: str) -> None:
         """A start requested by a peer (start_args without wait): spawned like our own."""
-        self._start(StartCommand(self.local, namespec, extra_args))
+        self._queue_local(StartCommand(self.local, namespec, extra_args))
 
     def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
         """Main loop: spawn up to `limit` queued local starts; True if some remain."""
@@ -414,7 +411,3 @@ class Driver:
                 if application is not None:
                     self.stop_application(application)
         self.global_stop_active = False
-
-    def instance_running(self, identifier: str) -> bool:
-        record = self.context.instances.get(identifier)
-        return record is not None and record.state == InstanceStates.RUNNING
