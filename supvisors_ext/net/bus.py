@@ -35,12 +35,12 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from supvisors_ext.keys import BusKeys
+from supvisors_ext.message_decoder import decode
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
     MessageError,
     TickMessage,
-    decode,
     encode,
 )
 from supvisors_ext.net.bus_security import AuthRefused, BusGuard
