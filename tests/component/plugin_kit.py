@@ -190,7 +190,7 @@ def make_bench(
     callers = FakeCallers()
     plugin.sync.callers, plugin.sync.bus = callers, FakeBus()  # type: ignore[assignment]
     Process.on_change = staticmethod(
-        lambda process: plugin.on_process_state(SimpleNamespace(process=process))
+        lambda process: plugin.events.on_process_state(SimpleNamespace(process=process))
     )
     for record in plugin.context.instances.values():
         record.state = InstanceStates.RUNNING
