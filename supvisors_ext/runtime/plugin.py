@@ -22,7 +22,7 @@ from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from supvisors_ext.model import RunningFailureStrategies
-from supvisors_ext.net.bus import BusFailure
+from supvisors_ext.net.bus_thread import BusFailure
 from supvisors_ext.net.network import local_network_info
 from supvisors_ext.net.peers import http_credentials
 from supvisors_ext.rules import Rules

@@ -21,8 +21,9 @@ from supvisors_ext.host.mainloop import Inbox
 from supvisors_ext.message_decoder import local_info_from_payload, state_modes_from_payload
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo
 from supvisors_ext.net.beacon import Beacon
-from supvisors_ext.net.bus import Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.net.bus import Bus
 from supvisors_ext.net.bus_security import AuthRefused
+from supvisors_ext.net.bus_thread import BusFailure, Dropped, Inbound, PeerEndpoint
 from supvisors_ext.net.discovery import Discovered, Discovery, DiscoveryDropped, DiscoveryFailure
 from supvisors_ext.net.network import network_from_payload
 from supvisors_ext.net.peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
