@@ -13,14 +13,14 @@ import time
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
-from supvisors_ext.cluster.engine import (
+from supvisors_ext.cluster.engine import Fsm
+from supvisors_ext.cluster.fsm_io import (
     AbortJobs,
     Action,
     ClusterView,
     Conciliate,
     EnterState,
     ExitSupervisord,
-    Fsm,
     InstanceLost,
     InstanceView,
     PeerReport,
