@@ -2,7 +2,8 @@
 
 The plugin builds a `ClusterView` snapshot at every local tick and after every event that may
 change the outcome, calls `Fsm.evaluate`, and carries out the returned actions. Time arrives in
-the view; nothing here sleeps, logs or touches supervisor.
+the view; nothing here sleeps, logs or touches supervisor. The view and the actions are in
+`fsm_io.py`, the synchronization conditions and the election in `election.py`.
 """
 
 from __future__ import annotations
