@@ -437,7 +437,7 @@ def _bus_keys(
 
 
 def _multicast(values: Mapping[str, str], warnings: list[str]) -> Multicast | None:
-    """`multicast_group = IP:port`, `multicast_interface = IP`, `multicast_ttl` in [1;255]."""
+    """`multicast_group = IP:port`, `multicast_interface = IP`, `multicast_ttl` in [0;255]."""
     text = values.get("multicast_group", "")
     if not text:
         warnings.extend(
@@ -461,7 +461,7 @@ def _multicast(values: Mapping[str, str], warnings: list[str]) -> Multicast | No
             "multicast_interface",
             f"{interface!r} is not the IPv4 address of a local interface (e.g. 192.168.1.12)",
         )
-    ttl = _integer("multicast_ttl", values.get("multicast_ttl", "1"), 1, 255)
+    ttl = _integer("multicast_ttl", values.get("multicast_ttl", "1"), 0, 255)
     return Multicast(address, int(port), interface, ttl)
 
 
@@ -498,7 +498,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         stereotypes=stereotypes,
         core_identifiers=core_identifiers,
         synchro_options=synchro_options,
-        synchro_timeout=_integer("synchro_timeout", get("synchro_timeout", "15"), 1, 1200),
+        synchro_timeout=_integer("synchro_timeout", get("synchro_timeout", "15"), 0, 1200),
         inactivity_ticks=_integer("inactivity_ticks", get("inactivity_ticks", "2"), 2, 720),
         tick_period=_number("tick_period", get("tick_period", "1.0"), 0.2, 10.0),
         starting_strategy=_enum_value(

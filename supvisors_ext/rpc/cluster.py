@@ -66,20 +66,21 @@ class ClusterMethods(NamespaceBase):
         return [self._state_modes_payload(record) for record in self._instances(identifier)]
 
     @rpc_method
-    def get_network_info(self, identifier: str) -> dict[str, Any]:
-        """Return the network facts of one instance (used by peers during their handshake).
+    def get_network_info(self, identifier: str) -> list[dict[str, Any]]:
+        """Return the network facts of the designated instances (peers read them at handshake).
 
-        @param string identifier an identifier or a nick
-        @return struct network info
+        @param string identifier an identifier, a nick or a stereotype
+        @return array network info structs
         """
-        records = self._instances(identifier)
-        if len(records) > 1:
-            names = ", ".join(record.identifier for record in records)
-            raise fault(Faults.INCORRECT_PARAMETERS, f"{identifier!r} selects several: {names}")
-        network = records[0].network
-        if not isinstance(network, NetworkInfo):
-            raise fault(Faults.NOT_RUNNING, f"no network information from {identifier!r} yet")
-        return network.to_payload()
+        payloads = []
+        for record in self._instances(identifier):
+            network = record.network
+            if not isinstance(network, NetworkInfo):
+                raise fault(
+                    Faults.NOT_RUNNING, f"no network information from {record.identifier!r} yet"
+                )
+            payloads.append(network.to_payload())
+        return payloads
 
     @rpc_method
     def change_log_level(self, level_param: Any) -> bool:
