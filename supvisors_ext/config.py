@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import PurePath
 from typing import TypeVar
 
 from supvisors_ext.keys import BusKeys, KeyFileError, load_bus_keys
@@ -29,7 +30,7 @@ SECTION = "rpcinterface:supvisors"
 # supervisord's own key, normally stripped before the factory runs (options.py get_plugins)
 FACTORY_KEY = "supervisor.rpcinterface_factory"
 LATER_OPTIONS = frozenset(
-    "event_link event_port disabilities_file stats_enabled stats_collecting_period stats_periods"
+    "event_link event_port stats_enabled stats_collecting_period stats_periods"
     " stats_histo stats_irix_mode software_name software_icon css_files tail_limit"
     " tailf_limit".split()
 )
@@ -37,7 +38,7 @@ MUST_OPTIONS = frozenset(
     "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
     " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
     " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
-    " loglevel multicast_group multicast_interface multicast_ttl".split()
+    " loglevel multicast_group multicast_interface multicast_ttl disabilities_file".split()
 ) | {"bus_secret_key_file", "bus_public_keys_dir"}
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 # same spellings as supervisor's datatypes.boolean, so a supervisord user meets no surprise
@@ -114,6 +115,8 @@ class Config:
     bus_keys: BusKeys | None = None
     # discovery mode (configuration.md §6); None: only the instances of supvisors_list
     multicast: Multicast | None = None
+    # where enable/disable persist (docs/configuration.md); '' keeps them in memory only
+    disabilities_file: str = ""
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -473,6 +476,20 @@ def _ipv4(text: str) -> bool:
     return True
 
 
+def _disabilities_file(text: str, host: LocalHost) -> str:
+    """A file path (`~` and the %(...)s names expanded); its folder is created when written."""
+    if not text:
+        return ""
+    path = _expand("disabilities_file", text, host)
+    if path.endswith("/"):
+        raise ConfigError("disabilities_file", f"{text!r} names a folder, a file path is expected")
+    if path.startswith("~/") and "HOME" in host.environ:
+        path = host.environ["HOME"] + path[1:]
+    if host.here is not None and not PurePath(path).is_absolute():
+        path = str(PurePath(host.here, path))
+    return path
+
+
 def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
     """Validate the section's options (supervisord passes them as strings); raise ConfigError."""
     values = {key.strip().lower(): value.strip() for key, value in options.items()}
@@ -517,6 +534,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         loglevel=_enum_value("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
+        disabilities_file=_disabilities_file(get("disabilities_file", ""), host),
     )
     if (
         multicast is not None

@@ -24,8 +24,11 @@ from supvisors_ext.rpc.base import NamespaceBase
 from supvisors_ext.rpc.cluster import ClusterMethods
 from supvisors_ext.rpc.collections import CollectionMethods
 from supvisors_ext.rpc.control import ControlMethods
+from supvisors_ext.rpc.inner import InnerMethods
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
+from supvisors_ext.rpc.predictions import PredictionMethods
 from supvisors_ext.rpc.processes import ProcessMethods
+from supvisors_ext.rpc.programs import ProgramMethods
 from supvisors_ext.rpc.status import StatusMethods
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
@@ -47,7 +50,14 @@ SupvisorsNamespace = type(
     {
         "__doc__": "The `supvisors` namespace: thin checks over the plugin's context.",
         **_own_members(
-            StatusMethods, ClusterMethods, ControlMethods, ProcessMethods, CollectionMethods
+            StatusMethods,
+            ClusterMethods,
+            ControlMethods,
+            ProcessMethods,
+            CollectionMethods,
+            ProgramMethods,
+            PredictionMethods,
+            InnerMethods,
         ),
     },
 )

@@ -148,7 +148,7 @@ class Jobs:
         return [
             by_id[identifier]
             for identifier in identifiers
-            if all(identifier in record.observations for record in records)
+            if all(_enabled_on(record, identifier) for record in records)
         ]
 
     # ----- planning
@@ -349,6 +349,12 @@ class Jobs:
 def _state_on(record: ProcessRecord, identifier: str) -> object:
     info = record.info_on(identifier)
     return info.state if info is not None else None
+
+
+def _enabled_on(record: ProcessRecord, identifier: str) -> bool:
+    """Configured there, and not disabled there (a disabled program is never placed)."""
+    observation = record.observations.get(identifier)
+    return observation is not None and not observation.info.disabled
 
 
 def _origin(record: ProcessRecord) -> tuple[str, int]:

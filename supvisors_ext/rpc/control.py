@@ -260,6 +260,8 @@ def _failures(name: str, job: Any) -> str:
 
 def _code_of(text: str) -> int:
     name = text.split(":", 1)[0]
+    if name in SupvisorsFaults.__members__:
+        return int(SupvisorsFaults[name])
     return int(getattr(Faults, name, Faults.FAILED))
 
 

@@ -34,6 +34,7 @@ from supvisors_ext.cluster.membership import Membership, lose_processes
 from supvisors_ext.config import Config
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.conffiles import program_origins, read_config_files
+from supvisors_ext.host.disabilities import DisabilitiesFile
 from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
@@ -123,6 +124,8 @@ class SupvisorsPlugin:
         self.rules_warnings_logged = len(rules.warnings)
         self._subscribe()
         self.read_program_origins()
+        self.disabilities = DisabilitiesFile(config.disabilities_file)
+        self.restore_disabilities()
         self.load_local_processes()
 
     # ----- lifecycle
@@ -178,6 +181,16 @@ class SupvisorsPlugin:
         except (OSError, ValueError, KeyError) as exc:
             self.logger.warn(f"cannot read program names from {configfile}: {exc}")
 
+    def restore_disabilities(self) -> None:
+        """Before supervisord's first autostart pass: the programs disabled before a restart."""
+        disabled, error = self.disabilities.load()
+        if error:
+            self.logger.error(error)
+        self.adapter.disabled_programs = disabled
+        self.adapter.apply_disabilities()
+        if disabled:
+            self.logger.info(f"disabled programs: {', '.join(sorted(disabled))}")
+
     # ----- supervisord events
     def load_local_processes(self) -> None:
         now = time.monotonic()
@@ -227,6 +240,7 @@ class SupvisorsPlugin:
         group = self.adapter.supervisord.process_groups.get(event.group)
         if group is None:
             return
+        self.adapter.apply_disabilities()  # new process objects of a disabled program
         for process in group.processes.values():
             info = self.adapter.local_info(process, now)
             self.context.update_process(self.context.local_identifier, info, now)

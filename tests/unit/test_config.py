@@ -744,3 +744,14 @@ def test_supvisors_lower_bounds_accepted() -> None:
     parsed = parse(synchro_timeout="0", multicast_group="239.0.0.1:5000", multicast_ttl="0")
     assert parsed.config.synchro_timeout == 0
     assert parsed.config.multicast is not None and parsed.config.multicast.ttl == 0
+
+
+def test_disabilities_file_resolved() -> None:
+    assert parse().config.disabilities_file == ""
+    path = parse(disabilities_file="/var/tmp/d.json").config.disabilities_file
+    assert path == "/var/tmp/d.json"
+
+
+def test_disabilities_file_folder_refused() -> None:
+    with pytest.raises(ConfigError, match="names a folder"):
+        parse(disabilities_file="/var/tmp/")
