@@ -26,6 +26,7 @@ from supvisors_ext.rpc.collections import CollectionMethods
 from supvisors_ext.rpc.control import ControlMethods
 from supvisors_ext.rpc.inner import InnerMethods
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
+from supvisors_ext.rpc.numprocs import NumprocsMethods
 from supvisors_ext.rpc.predictions import PredictionMethods
 from supvisors_ext.rpc.processes import ProcessMethods
 from supvisors_ext.rpc.programs import ProgramMethods
@@ -58,6 +59,7 @@ SupvisorsNamespace = type(
             ProgramMethods,
             PredictionMethods,
             InnerMethods,
+            NumprocsMethods,
         ),
     },
 )

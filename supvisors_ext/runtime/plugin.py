@@ -38,6 +38,7 @@ from supvisors_ext.host.disabilities import DisabilitiesFile
 from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
+from supvisors_ext.host.numprocs import NumprocsEditor
 from supvisors_ext.model import (
     InstanceStates,
     ProcessStates,
@@ -126,6 +127,7 @@ class SupvisorsPlugin:
         self.read_program_origins()
         self.disabilities = DisabilitiesFile(config.disabilities_file)
         self.restore_disabilities()
+        self.numprocs = NumprocsEditor(supervisord, self.adapter, logger)
         self.load_local_processes()
 
     # ----- lifecycle
@@ -248,6 +250,13 @@ class SupvisorsPlugin:
         self.log_new_rules_warnings()
         self.own_restarts(group)
 
+    def forget_local(self, removed: list[tuple[str, str]]) -> None:
+        """Local processes that left supervisord without a group event (update_numprocs)."""
+        now = time.monotonic()
+        for group, name in removed:
+            self.context.remove_process(self.context.local_identifier, group, name, now)
+            self.sync.publish_removed(group, name)
+
     def on_group_removed(self, event: Any) -> None:
         now = time.monotonic()
         application = self.context.applications.get(event.group)
@@ -300,6 +309,7 @@ class SupvisorsPlugin:
             self.logger.warn(
                 f"{identifier} FAILED: no tick for {self.config.inactivity_ticks} ticks"
             )
+        self.forget_local(self.numprocs.sweep())
         self.driver.step()
         self.refresh_grants()
         self.evaluate()

@@ -167,3 +167,57 @@ def test_disabled_program_never_runs(make_cluster: Any, tmp_path: Path) -> None:
     with pytest.raises(xmlrpc.client.Fault) as info:
         solo.supvisors.disable("nothing")
     assert info.value.faultCode == 10
+
+
+def pool_names(instance: Any) -> list[str]:
+    """The pool processes this instance's supervisord has."""
+    return sorted(
+        info["name"] for info in instance.supervisor.getAllProcessInfo() if info["group"] == "pool"
+    )
+
+
+def pool_views(cluster: Cluster) -> dict[str, list[str]]:
+    """Per instance: the pool processes its Supvisors view holds, with their instance count."""
+    return {
+        instance.nick: sorted(
+            f"{info['process_name']}@{len(info_on(instance, info['process_name']))}"
+            for info in instance.supvisors.get_process_info("pool:*")
+        )
+        for instance in cluster
+    }
+
+
+def info_on(instance: Any, name: str) -> list[Any]:
+    return instance.supvisors.get_inner_process_info("trio", f"pool:{name}")
+
+
+def test_update_numprocs_up_then_down_across_three_instances(trio: Cluster) -> None:
+    rpc = trio["inst_c"].supvisors
+    assert rpc.update_numprocs("w", 5) is True
+    names = ["w_0", "w_1", "w_2", "w_3", "w_4"]
+    trio.wait_until(lambda: all(pool_names(instance) == names for instance in trio))
+    expected = {nick: [f"{name}@3" for name in names] for nick in NICKS}
+    trio.wait_until(lambda: pool_views(trio) == expected, message="views never converged")
+    # a new process is started like any other
+    assert rpc.start_process("CONFIG", "pool:w_4") is True
+    trio.wait_until(lambda: running_anywhere(trio) == ["pool:w_4"])
+
+    # down: the running one is stopped, then every copy in excess is removed everywhere
+    assert trio["inst_a"].supvisors.update_numprocs("w", 2) is True
+    trio.wait_until(lambda: all(pool_names(instance) == ["w_0", "w_1"] for instance in trio))
+    expected = {nick: ["w_0@3", "w_1@3"] for nick in NICKS}
+    trio.wait_until(lambda: pool_views(trio) == expected, message="views never converged")
+    assert running_anywhere(trio) == []
+
+    # lazy: a running process in excess stays until it stops, then leaves
+    assert rpc.start_process("CONFIG", "pool:w_1") is True
+    assert rpc.update_numprocs("w", 1, True, True) is True
+    trio.wait_until(lambda: pool_names(trio["inst_b"]) == ["w_0"])
+    assert running_anywhere(trio) == ["pool:w_1"]
+    assert rpc.stop_process("pool:w_1") is True
+    trio.wait_until(lambda: all(pool_names(instance) == ["w_0"] for instance in trio))
+
+    for bad, code in (((0,), 2), (("w", 0), 2), (("nothing", 2), 10), (("first", 2), 104)):
+        with pytest.raises(xmlrpc.client.Fault) as info:
+            rpc.update_numprocs(*bad)
+        assert info.value.faultCode == code
