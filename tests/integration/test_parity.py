@@ -64,7 +64,7 @@ def running_anywhere(cluster: Cluster) -> list[str]:
 
 
 def test_methods_of_supvisors_are_all_listed(trio: Cluster) -> None:
-    listed = set(trio["inst_a"].proxy().system.listMethods())
+    listed = set(trio["inst_a"].rpc("system").listMethods())
     ours = {name.split(".", 1)[1] for name in listed if name.startswith("supvisors.")}
     missing = set(SUPVISORS_METHODS) - ours - ACCIDENTAL - STATISTICS
     assert missing == set()
