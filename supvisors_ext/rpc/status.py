@@ -7,6 +7,7 @@ from typing import Any
 
 from supvisors_ext import __version__
 from supvisors_ext.faults import Faults, fault
+from supvisors_ext.jobs.assignment import application_assignment, process_assignment
 from supvisors_ext.model import split_namespec
 from supvisors_ext.rpc import views
 from supvisors_ext.rpc.base import QUERY, NamespaceBase, rpc_method, string_arg
@@ -140,7 +141,9 @@ class StatusMethods(NamespaceBase):
         """
         self._check_state(QUERY)
         self._check_rules()
-        return views.application_rules(self._application(application_name))
+        application = self._application(application_name)
+        assigned = application_assignment(self.plugin.driver.jobs, application)
+        return views.application_rules(application, assigned)
 
     @rpc_method
     def get_all_process_info(self) -> list[dict[str, Any]]:
@@ -194,8 +197,13 @@ class StatusMethods(NamespaceBase):
         """
         self._check_state(QUERY)
         self._check_rules()
-        rules = self.plugin.rules
-        return [views.process_rules(rules, record) for record in self._processes(namespec)]
+        rules, jobs = self.plugin.rules, self.plugin.driver.jobs
+        records = self._processes(namespec)
+        application = self.plugin.context.applications[records[0].group]
+        return [
+            views.process_rules(rules, record, process_assignment(jobs, record, application))
+            for record in records
+        ]
 
     @rpc_method
     def get_conflicts(self) -> list[dict[str, Any]]:
