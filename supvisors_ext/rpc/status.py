@@ -1,4 +1,4 @@
-"""Status methods of the `supvisors` namespace (xmlrpc-api.md §5); main thread."""
+"""Status methods of the `supvisors` namespace (docs/api.md#status); main thread."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ SUPVISORS_API_VERSION = "0.19.1"
 class StatusMethods(NamespaceBase):
     """Read-only queries over the local context."""
 
-    # ----- status (xmlrpc-api.md §5)
+    # ----- status (docs/api.md#status)
     @rpc_method
     def get_api_version(self) -> str:
         """Return the version of the Supvisors XML-RPC API implemented here (not our package's).
