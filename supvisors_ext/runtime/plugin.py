@@ -180,7 +180,11 @@ class SupvisorsPlugin:
         configfile = self.adapter.options.configfile
         try:
             parser = read_config_files(configfile, os.environ)
-            self.adapter.origins = program_origins(parser, os.path.dirname(configfile))
+            origins = program_origins(parser, os.path.dirname(configfile))
+            for key, origin in self.adapter.origins.items():  # processes update_numprocs added
+                if key not in origins and self.adapter.find(*key) is not None:
+                    origins[key] = origin
+            self.adapter.origins = origins
         except (OSError, ValueError, KeyError) as exc:
             self.logger.warn(f"cannot read program names from {configfile}: {exc}")
 
