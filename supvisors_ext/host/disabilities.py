@@ -21,8 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 from supervisor.rpcinterface import SupervisorNamespaceRPCInterface
+from supervisor.xmlrpc import RPCError
 
-from supvisors_ext.faults import SupvisorsFaults, fault
+from supvisors_ext.faults import SupvisorsFaults
 
 _START_PROCESS_CODE = SupervisorNamespaceRPCInterface.startProcess.__code__
 _SHADOW_MARK = "_supvisors_ext_disabled"
@@ -33,7 +34,9 @@ def _blocked_spawn(process: Any) -> Callable[[], None]:
         # transition() calls it on every loop for a STOPPED autostart process: no log here
         if sys._getframe(1).f_code is _START_PROCESS_CODE:
             group = process.group.config.name if process.group is not None else ""
-            raise fault(SupvisorsFaults.DISABLED, f"{group}:{process.config.name}")
+            # supervisor's own error type: it leaves startProcess as a fault, never as a 500
+            code = SupvisorsFaults.DISABLED
+            raise RPCError(int(code), f"{code.name}: {group}:{process.config.name}")
         return None
 
     setattr(spawn, _SHADOW_MARK, True)
