@@ -36,7 +36,9 @@ def _blocked_spawn(process: Any) -> Callable[[], None]:
             group = process.group.config.name if process.group is not None else ""
             # supervisor's own error type: it leaves startProcess as a fault, never as a 500
             code = SupvisorsFaults.DISABLED
-            raise RPCError(int(code), f"{code.name}: {group}:{process.config.name}")
+            error = RPCError(int(code))
+            error.text = f"{code.name}: {group}:{process.config.name}"  # not supervisor's UNKNOWN
+            raise error
         return None
 
     setattr(spawn, _SHADOW_MARK, True)
