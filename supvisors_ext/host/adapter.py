@@ -104,13 +104,17 @@ class SupervisorAdapter:
         command = process.config.command
         if extra_args:
             process.config.command = f"{command} {extra_args}"
+        # set before the spawn: its STARTING (and RUNNING) events are published from within it
+        key = _key(process)
+        previous = self.extra_args.get(key, "")
+        self.extra_args[key] = extra_args
         try:
             self.supervisor_rpc().startProcess(namespec, False)
         except RPCError as error:
+            self.extra_args[key] = previous
             return str(error.text)
         finally:
             process.config.command = command
-        self.extra_args[_key(process)] = extra_args
         return ""
 
     def check_startable(self, namespec: str) -> str:

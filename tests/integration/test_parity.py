@@ -23,6 +23,13 @@ RULES = """<?xml version="1.0" encoding="UTF-8"?>
       <program pattern="^w_"><expected_loading>60</expected_loading></program>
     </programs>
   </application>
+  <application name="fo">
+    <programs>
+      <program name="f">
+        <running_failure_strategy>RESTART_PROCESS</running_failure_strategy>
+      </program>
+    </programs>
+  </application>
   <application name="staged">
     <programs>
       <program name="first"><start_sequence>1</start_sequence></program>
@@ -38,6 +45,8 @@ PROGRAMS = [
     program_section("first", autostart=False),
     program_section("second", autostart=False),
     group_section("staged", ["first", "second"]),
+    program_section("f", autostart=False),
+    group_section("fo", ["f"]),
 ]
 NICKS = ("inst_a", "inst_b", "inst_c")
 
@@ -124,7 +133,7 @@ def test_inner_process_info(trio: Cluster) -> None:
     assert sorted(item["identifier"] for item in held) == sorted(i.identifier for i in trio)
     assert {item["name"] for item in held} == {"w_1"}
     everything = rpc.get_all_inner_process_info("inst_c")
-    assert len(everything) == 5 and {i["identifier"] for i in everything} == {
+    assert len(everything) == 6 and {i["identifier"] for i in everything} == {
         trio["inst_c"].identifier
     }
 
@@ -221,3 +230,22 @@ def test_update_numprocs_up_then_down_across_three_instances(trio: Cluster) -> N
         with pytest.raises(xmlrpc.client.Fault) as info:
             rpc.update_numprocs(*bad)
         assert info.value.faultCode == code
+
+
+def test_failover_restart_reuses_the_extra_args(trio: Cluster) -> None:
+    rpc = trio["inst_c"].supvisors
+    assert rpc.start_process("CONFIG", "fo:f", "-x 7") is True
+    [info] = rpc.get_process_info("fo:f")
+    assert info["identifiers"] == [trio["inst_a"].identifier]
+    assert info["extra_args"] == "-x 7"
+    trio.kill("inst_a")
+
+    lost = trio["inst_a"].identifier
+
+    def restarted() -> dict[str, Any] | None:
+        [now] = rpc.get_process_info("fo:f")
+        moved = now["identifiers"] and lost not in now["identifiers"]
+        return now if now["statename"] == "RUNNING" and moved else None
+
+    info = trio.wait_until(restarted, timeout=20, message="fo:f never failed over")
+    assert info["extra_args"] == "-x 7"
