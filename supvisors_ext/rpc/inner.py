@@ -7,7 +7,7 @@ from typing import Any
 
 from supvisors_ext.cluster.context import Context, InstanceRecord, ProcessRecord
 from supvisors_ext.faults import Faults, fault
-from supvisors_ext.rpc.base import NamespaceBase, rpc_method
+from supvisors_ext.rpc.base import Guards
 
 Payload = dict[str, Any]
 
@@ -15,8 +15,16 @@ Payload = dict[str, Any]
 class InnerProcessView:
     """The local process info records received from each instance, as this instance holds them."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, guards: Guards, context: Context) -> None:
+        self.guards = guards
         self.context = context
+
+    def all_inner_process_info(self, identifier: object) -> list[Payload]:
+        return self.all_on(self.guards.instances(identifier))
+
+    def inner_process_info(self, identifier: object, namespec: object) -> list[Payload]:
+        instances = self.guards.instances(identifier)
+        return self.some_on(instances, self.guards.processes(namespec))
 
     def all_on(self, instances: list[InstanceRecord]) -> list[Payload]:
         records = sorted(self.context.iter_processes(), key=lambda r: (r.group, r.name))
@@ -50,29 +58,3 @@ class InnerProcessView:
         payload = observation.info.to_payload()
         payload.update(identifier=identifier, received_monotonic=observation.received)
         return [payload]
-
-
-class InnerMethods(NamespaceBase):
-    """Thin `supvisors` methods over `InnerProcessView`."""
-
-    @rpc_method
-    def get_all_inner_process_info(self, identifier: str) -> list[Payload]:
-        """Return the records this instance holds of every process of the designated instances.
-
-        @param string identifier an identifier, a nick or a stereotype
-        @return array local process info structs, with the identifier they come from
-        """
-        instances = self._instances(identifier)
-        return InnerProcessView(self.plugin.context).all_on(instances)
-
-    @rpc_method
-    def get_inner_process_info(self, identifier: str, namespec: str) -> list[Payload]:
-        """Return the records this instance holds of one process (or group:*) on some instances.
-
-        @param string identifier an identifier, a nick or a stereotype
-        @param string namespec group:name, group:* or name
-        @return array local process info structs, with the identifier they come from
-        """
-        instances = self._instances(identifier)
-        records = self._processes(namespec)
-        return InnerProcessView(self.plugin.context).some_on(instances, records)

@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from supervisor.http import NOT_DONE_YET
-
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.faults import Faults, SupvisorsFaults, fault
 from supvisors_ext.host.adapter import SupervisorAdapter
@@ -20,8 +18,8 @@ from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.numprocs import NumprocsEditor, NumprocsError
 from supvisors_ext.model import InstanceStates
 from supvisors_ext.net.peers import PeerReply, call
-from supvisors_ext.rpc.base import OPER, NamespaceBase, rpc_method, string_arg
-from supvisors_ext.rpc.control import WAIT_LIMIT, _deferred
+from supvisors_ext.rpc.base import OPER, Guards, flag_arg, string_arg
+from supvisors_ext.rpc.deferred import NOT_DONE_YET, WAIT_LIMIT, deferred
 from supvisors_ext.runtime.sync import PeerSync
 
 Forget = Callable[[list[tuple[str, str]]], None]
@@ -32,6 +30,7 @@ class NumprocsUpdate:
 
     def __init__(
         self,
+        guards: Guards,
         editor: NumprocsEditor,
         adapter: SupervisorAdapter,
         context: Context,
@@ -39,6 +38,7 @@ class NumprocsUpdate:
         forget: Forget,
         logger: PluginLogger,
     ) -> None:
+        self.guards = guards
         self.editor = editor
         self.adapter = adapter
         self.context = context
@@ -73,7 +73,7 @@ class NumprocsUpdate:
             return []
         for process in resized.obsolete:
             error = self.adapter.stop_process(f"{process.group.config.name}:{process.config.name}")
-            if error:
+            if error is not None:
                 self.logger.warn(f"update_numprocs: cannot stop {process.config.name}: {error}")
         return resized.obsolete
 
@@ -114,11 +114,34 @@ class NumprocsUpdate:
                 raise fault(Faults.STILL_RUNNING, ", ".join(left + pending))
             return NOT_DONE_YET
 
-        return _deferred(step)
+        return deferred(step)
+
+    # ----- the methods of the namespace
+    def update_numprocs(
+        self, program_name: object, numprocs: object, wait: object, lazy: object
+    ) -> object:
+        self.guards.check_state(OPER)
+        program = string_arg(program_name, "program_name")
+        count = _numprocs(numprocs)
+        waiting, lazy_mode = flag_arg(wait, "wait"), flag_arg(lazy, "lazy")
+        if not self.known_anywhere(program):
+            raise fault(Faults.BAD_NAME, f"no program named {program!r}")
+        obsolete = self.apply_local(program, count, lazy_mode)
+        replies = self.forward(program, count, lazy_mode)
+        return self.wait(obsolete, replies) if waiting else True
+
+    def apply_numprocs(
+        self, program_name: object, numprocs: object, wait: object, lazy: object
+    ) -> object:
+        program = string_arg(program_name, "program_name")
+        count = _numprocs(numprocs)
+        waiting, lazy_mode = flag_arg(wait, "wait"), flag_arg(lazy, "lazy")
+        obsolete = self.apply_local(program, count, lazy_mode)
+        return self.wait(obsolete, {}) if waiting else True
 
 
 def _why(reply: PeerReply) -> str:
-    text = reply.fault.faultString if reply.fault is not None else reply.error
+    text = reply.fault.text if reply.fault is not None else reply.error
     return f"{reply.identifier}: {text}"
 
 
@@ -126,67 +149,3 @@ def _numprocs(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise fault(Faults.INCORRECT_PARAMETERS, f"numprocs must be an integer > 0, got {value!r}")
     return value
-
-
-class NumprocsMethods(NamespaceBase):
-    """Thin `supvisors` methods over `NumprocsUpdate`."""
-
-    def _update(self) -> NumprocsUpdate:
-        plugin = self.plugin
-        return NumprocsUpdate(
-            plugin.numprocs,
-            plugin.adapter,
-            plugin.context,
-            plugin.sync,
-            plugin.forget_local,
-            plugin.logger,
-        )
-
-    def _flags(self, wait: object, lazy: object) -> tuple[bool, bool]:
-        for value, what in ((wait, "wait"), (lazy, "lazy")):
-            if not isinstance(value, (bool, int)):
-                raise fault(Faults.INCORRECT_PARAMETERS, f"{what} must be a boolean, got {value!r}")
-        return bool(wait), bool(lazy)
-
-    @rpc_method
-    def update_numprocs(
-        self, program_name: str, numprocs: int, wait: bool = True, lazy: bool = False
-    ) -> Any:
-        """Change the numprocs of a program on every instance where it is configured.
-
-        @param string program_name the program name ([program:x] section)
-        @param int numprocs the new number of processes (> 0)
-        @param boolean wait wait until the processes in excess are stopped and removed, and
-            until every peer has applied the change
-        @param boolean lazy processes in excess are removed once they stop by themselves
-        @return boolean always True unless error
-        """
-        self._check_state(OPER)
-        program = string_arg(program_name, "program_name")
-        count = _numprocs(numprocs)
-        wait, lazy = self._flags(wait, lazy)
-        update = self._update()
-        if not update.known_anywhere(program):
-            raise fault(Faults.BAD_NAME, f"no program named {program!r}")
-        obsolete = update.apply_local(program, count, lazy)
-        replies = update.forward(program, count, lazy)
-        return update.wait(obsolete, replies) if wait else True
-
-    @rpc_method
-    def apply_numprocs(
-        self, program_name: str, numprocs: int, wait: bool = True, lazy: bool = False
-    ) -> Any:
-        """Used between peers: apply update_numprocs on this instance only.
-
-        @param string program_name the program name ([program:x] section)
-        @param int numprocs the new number of processes (> 0)
-        @param boolean wait wait until the processes in excess are stopped and removed
-        @param boolean lazy processes in excess are removed once they stop by themselves
-        @return boolean always True unless error
-        """
-        program = string_arg(program_name, "program_name")
-        count = _numprocs(numprocs)
-        wait, lazy = self._flags(wait, lazy)
-        update = self._update()
-        obsolete = update.apply_local(program, count, lazy)
-        return update.wait(obsolete, {}) if wait else True

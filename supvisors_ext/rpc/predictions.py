@@ -12,8 +12,6 @@ import copy
 import re
 from typing import Any
 
-from supervisor.http import NOT_DONE_YET
-
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.faults import Faults, fault
 from supvisors_ext.jobs.control import Jobs
@@ -24,9 +22,9 @@ from supvisors_ext.model import (
     StartingFailureStrategies,
     StartingStrategies,
 )
-from supvisors_ext.rpc.base import OPER, rpc_method, string_arg
-from supvisors_ext.rpc.control import POLL_DELAY
-from supvisors_ext.rpc.processes import ProcessMethods
+from supvisors_ext.rpc.base import OPER, Guards, flag_arg, strategy_arg, string_arg
+from supvisors_ext.rpc.deferred import NOT_DONE_YET, POLL_DELAY
+from supvisors_ext.rpc.processes import ProcessHandler
 
 Payload = dict[str, Any]
 _SCRATCH_KEY = "\x00prediction"
@@ -111,78 +109,57 @@ def _entry(
     }
 
 
-class PredictionMethods(ProcessMethods):
-    """Thin `supvisors` methods over `StartPredictor`."""
+class PredictionHandler:
+    """test_start_application, test_start_process, start_any_process."""
 
-    def _predictor(self) -> StartPredictor:
-        plugin = self.plugin
-        return StartPredictor(plugin.context, plugin.driver.jobs, plugin.context.local_identifier)
+    def __init__(
+        self, guards: Guards, context: Context, predictor: StartPredictor, processes: ProcessHandler
+    ) -> None:
+        self._guards = guards
+        self._context = context
+        self._predictor = predictor
+        self._processes = processes
 
-    @rpc_method
-    def test_start_application(self, strategy: Any, application_name: str) -> list[Payload]:
-        """Predict where a start of a managed application would place its processes.
-
-        @param string strategy a starting strategy name or code
-        @param string application_name the application (group) name
-        @return array structs of application_name, process_name, state, forced_reason and
-            running_identifiers; nothing is started
-        """
-        self._check_state(OPER)
-        self._check_rules()
-        chosen = self._strategy(strategy)
-        application = self._managed(application_name)
+    def test_start_application(self, strategy: object, application_name: object) -> list[Payload]:
+        self._guards.check_state(OPER)
+        self._guards.check_rules()
+        chosen = strategy_arg(strategy)
+        application = self._guards.managed(application_name)
         if application.status().state != ApplicationStates.STOPPED:
             raise fault(Faults.ALREADY_STARTED, application.name)
-        return self._predictor().predict_application(application, chosen)
+        return self._predictor.predict_application(application, chosen)
 
-    @rpc_method
-    def test_start_process(self, strategy: Any, namespec: str) -> list[Payload]:
-        """Predict where a start of one process (or of group:*) would place it.
-
-        @param string strategy a starting strategy name or code
-        @param string namespec group:name, group:* or name
-        @return array structs of application_name, process_name, state, forced_reason and
-            running_identifiers; nothing is started
-        """
-        self._check_state(OPER)
-        chosen = self._strategy(strategy)
-        records = self._processes(namespec)
+    def test_start_process(self, strategy: object, namespec: object) -> list[Payload]:
+        self._guards.check_state(OPER)
+        chosen = strategy_arg(strategy)
+        records = self._guards.processes(namespec)
         running = [record.namespec for record in records if record.view().running_identifiers]
         if running:
             raise fault(Faults.ALREADY_STARTED, ", ".join(running))
-        application = self.plugin.context.applications[records[0].group]
-        return self._predictor().predict_processes(application, records, chosen)
+        application = self._context.applications[records[0].group]
+        return self._predictor.predict_processes(application, records, chosen)
 
-    @rpc_method
     def start_any_process(
-        self, strategy: Any, regex: str, extra_args: str = "", wait: bool = True
-    ) -> Any:
-        """Start one stopped process whose namespec matches the regex, where the strategy allows.
-
-        @param string strategy a starting strategy name or code
-        @param string regex a regular expression searched in the namespecs
-        @param string extra_args arguments appended to the command for this start
-        @param boolean wait wait until the process is RUNNING
-        @return string the namespec of the process started
-        """
-        self._check_state(OPER)
-        self._check_rules()
-        chosen = self._strategy(strategy)
+        self, strategy: object, regex: object, extra_args: object, wait: object
+    ) -> object:
+        self._guards.check_state(OPER)
+        self._guards.check_rules()
+        chosen = strategy_arg(strategy)
         pattern = _regex(regex)
         extra_args = string_arg(extra_args, "extra_args")
-        wait = self._flag(wait, "wait")
-        predictor = self._predictor()
+        flag_arg(wait, "wait")
         namespec = next(
             (
                 record.namespec
-                for record in _stopped_matches(self.plugin.context, pattern)
-                if predictor.placeable(record, chosen)
+                for record in _stopped_matches(self._context, pattern)
+                if self._predictor.placeable(record, chosen)
             ),
             None,
         )
         if namespec is None:
             raise fault(Faults.FAILED, f"no candidate process matching {pattern.pattern!r}")
-        return _then_value(self.start_process(strategy, namespec, extra_args, wait), namespec)
+        started = self._processes.start_process(strategy, namespec, extra_args, wait)
+        return _then_value(started, namespec)
 
 
 def _regex(value: object) -> re.Pattern[str]:
@@ -216,4 +193,4 @@ def _then_value(result: object, value: str) -> object:
     return onwait
 
 
-__all__ = ["PredictionMethods", "StartPredictor"]
+__all__ = ["PredictionHandler", "StartPredictor"]

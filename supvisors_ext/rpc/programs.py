@@ -10,16 +10,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from supervisor.http import NOT_DONE_YET
-
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.faults import Faults, fault
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.disabilities import DisabilitiesFile
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.model import RUNNING_STATES, ProcessStates
-from supvisors_ext.rpc.base import OPER, NamespaceBase, rpc_method, string_arg
-from supvisors_ext.rpc.control import WAIT_LIMIT, _deferred
+from supvisors_ext.rpc.base import OPER, Guards, flag_arg, string_arg
+from supvisors_ext.rpc.deferred import NOT_DONE_YET, WAIT_LIMIT, deferred
 from supvisors_ext.runtime.sync import PeerSync
 
 
@@ -28,12 +26,14 @@ class ProgramSwitch:
 
     def __init__(
         self,
+        guards: Guards,
         adapter: SupervisorAdapter,
         disabilities: DisabilitiesFile,
         context: Context,
         sync: PeerSync,
         logger: PluginLogger,
     ) -> None:
+        self.guards = guards
         self.adapter = adapter
         self.disabilities = disabilities
         self.context = context
@@ -71,7 +71,7 @@ class ProgramSwitch:
         for process in running:
             namespec = f"{process.group.config.name}:{process.config.name}"
             error = self.adapter.stop_process(namespec)
-            if error:
+            if error is not None:
                 self.logger.warn(f"disable: cannot stop {namespec}: {error}")
         return running
 
@@ -88,43 +88,19 @@ class ProgramSwitch:
                 raise fault(Faults.STILL_RUNNING, names)
             return NOT_DONE_YET
 
-        return _deferred(step)
+        return deferred(step)
 
-
-class ProgramMethods(NamespaceBase):
-    """Thin `supvisors` methods over `ProgramSwitch`."""
-
-    def _switch(self) -> ProgramSwitch:
-        plugin = self.plugin
-        return ProgramSwitch(
-            plugin.adapter, plugin.disabilities, plugin.context, plugin.sync, plugin.logger
-        )
-
-    @rpc_method
-    def enable(self, program_name: str, wait: bool = True) -> Any:
-        """Enable a program on this instance: its processes may be started again.
-
-        @param string program_name the program name ([program:x] section)
-        @param boolean wait kept for Supvisors compatibility (enabling is immediate)
-        @return boolean always True unless error
-        """
-        self._check_state(OPER)
-        switch = self._switch()
-        switch.switch(switch.check_program(program_name), disabled=False)
+    # ----- the methods of the namespace
+    def enable(self, program_name: object, wait: object) -> object:
+        self.guards.check_state(OPER)
+        program = self.check_program(program_name)
+        flag_arg(wait, "wait")  # enabling is immediate: nothing to wait for
+        self.switch(program, disabled=False)
         return True
 
-    @rpc_method
-    def disable(self, program_name: str, wait: bool = True) -> Any:
-        """Disable a program on this instance: stop its processes and never spawn them again.
-
-        @param string program_name the program name ([program:x] section)
-        @param boolean wait wait until its processes are stopped
-        @return boolean always True unless error
-        """
-        self._check_state(OPER)
-        switch = self._switch()
-        program = switch.check_program(program_name)
-        if not isinstance(wait, (bool, int)):
-            raise fault(Faults.INCORRECT_PARAMETERS, f"wait must be a boolean, got {wait!r}")
-        running = switch.stop_running(switch.switch(program, disabled=True))
-        return switch.wait_stopped(running) if wait else True
+    def disable(self, program_name: object, wait: object) -> object:
+        self.guards.check_state(OPER)
+        program = self.check_program(program_name)
+        waiting = flag_arg(wait, "wait")
+        running = self.stop_running(self.switch(program, disabled=True))
+        return self.wait_stopped(running) if waiting else True
