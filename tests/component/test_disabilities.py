@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import supervisor
+from supervisor.datatypes import RestartUnconditionally
 from supervisor.process import ProcessStates, Subprocess
 from supervisor.rpcinterface import SupervisorNamespaceRPCInterface
 from supervisor.states import SupervisorStates
@@ -125,3 +126,19 @@ def test_memory_only_without_path() -> None:
     store = DisabilitiesFile("")
     assert store.save({"a"}, {"a"}) == ""
     assert store.load() == (set(), "")
+
+
+def test_blocked_process_is_not_autorestarted(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, process = _process(autostart=False)
+    process.config.options.mood = SupervisorStates.RUNNING
+    process.config.autorestart = RestartUnconditionally
+    process.state = ProcessStates.EXITED
+    process.laststart = 1
+    spawned: list[Subprocess] = []
+    monkeypatch.setattr(Subprocess, "spawn", lambda self: spawned.append(self))
+    block_spawn(process)
+    process.transition()  # EXITED + autorestart: supervisord would respawn it here
+    assert spawned == [] and process.get_state() == ProcessStates.EXITED
+    unblock_spawn(process)
+    process.transition()
+    assert spawned == [process]
