@@ -16,7 +16,7 @@ from supvisors_ext.eventhub import EventHub
 from supvisors_ext.host.event_stream import EVENTS_PATH, EventStreamRoute
 from supvisors_ext.host.http_routes import HttpRouter
 from supvisors_ext.model import LocalProcessInfo
-from supvisors_ext.net.bus import Inbound
+from supvisors_ext.net.bus_thread import Inbound
 from supvisors_ext.net.event_publishers import (
     QueuedPublisher,
     WsEventPublisher,
@@ -63,8 +63,8 @@ def supvisors_state_payload(plugin: SupvisorsPlugin) -> dict[str, Any]:
         "degraded_mode": plugin.fsm.degraded,
         "discovery_mode": plugin.config.multicast is not None,
         "master_identifier": plugin.fsm.master,
-        "starting_jobs": plugin.starting_jobs(),
-        "stopping_jobs": plugin.stopping_jobs(),
+        "starting_jobs": plugin.loop.starting_jobs(),
+        "stopping_jobs": plugin.loop.stopping_jobs(),
         "instance_states": {
             identifier: record.state.name for identifier, record in context.instances.items()
         },

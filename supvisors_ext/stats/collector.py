@@ -7,6 +7,7 @@ Called from the statistics worker thread, never from supervisord's main thread.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psutil
@@ -98,11 +99,15 @@ class ProcessProbe:
         if pids:
             for child, parent in ppid_map().items():
                 children_of.setdefault(parent, []).append(child)
-        samples = tuple(self.sample(name, pid, now, children_of) for name, pid in pids.items())
+        samples = []
+        for name, pid in pids.items():
+            samples.append(self.sample(name, pid, now, children_of))
+            time.sleep(0)  # hand the GIL to supervisord's main thread between processes
+
         self.forget_others(
             set(pids.values()) | {c for p in pids.values() for c in children_of.get(p, ())}
         )
-        return samples
+        return tuple(samples)
 
     def process(self, pid: int) -> psutil.Process:
         process = self.cache.get(pid)
