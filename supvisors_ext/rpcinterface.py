@@ -80,7 +80,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             plugin.loop,
         ),
         applications=ApplicationHandler(guards, driver, plugin.adapter, context.local_identifier),
-        processes=ProcessHandler(guards, context, fsm, driver, steps),
+        processes=ProcessHandler(guards, context, fsm, driver, driver.jobs, driver.grants, steps),
         collections=CollectionHandler(
             guards,
             context,
