@@ -168,6 +168,15 @@ class Observability:
     def on_process_change(
         self, identifier: str, info: LocalProcessInfo | None, record: ProcessRecord
     ) -> None:
+        """Context listener: runs inside `Context.update_process`, so it never raises."""
+        try:
+            self._process_change(identifier, info, record)
+        except Exception as exc:  # noqa: BLE001 - the model update must go on regardless
+            self.plugin.logger.error(f"event publication of {record.namespec} failed: {exc!r}")
+
+    def _process_change(
+        self, identifier: str, info: LocalProcessInfo | None, record: ProcessRecord
+    ) -> None:
         context = self.plugin.context
         if identifier == context.local_identifier:
             self.statistics.set_pid(record.namespec, info.pid if info is not None else 0)
@@ -175,6 +184,8 @@ class Observability:
                 self.counters.on_local_process(info.state, info.expected)
         elif info is not None and self._same_host(identifier):
             self.metrics.observe_remote_change(info.now_monotonic)
+        if not self.hub.sinks:
+            return  # nobody listens: no payload to build on the propagation path
         if info is not None:
             nick = context.instances[identifier].id.nick if identifier in context.instances else ""
             self.hub.publish("event", process_event_payload(identifier, nick, info))
@@ -192,7 +203,8 @@ class Observability:
         return record is not None and record.id.host == context.local.id.host
 
     def on_state_published(self) -> None:
-        self.hub.publish("supvisors", supvisors_state_payload(self.plugin))
+        if self.hub.sinks:
+            self.hub.publish("supvisors", supvisors_state_payload(self.plugin))
 
     def on_tick(self) -> None:
         publisher = self.publisher
@@ -200,7 +212,7 @@ class Observability:
             self.publisher_problem = publisher.problem
             self.plugin.logger.error(publisher.problem)
         context = self.plugin.context
-        for record in context.instances.values():
+        for record in context.instances.values() if self.hub.sinks else ():
             self.hub.publish("instance", views.instance_info(context, record))
         now = time.monotonic()
         if now - self.last_keepalive >= KEEPALIVE_PERIOD:

@@ -130,11 +130,15 @@ def test_supvisors_ws_client_and_our_client(make_cluster: Any) -> None:
     client = supvisors_client(SupvisorsWsEventInterface, a.http_port + 2, theirs)
     own = EventClient("127.0.0.1", a.http_port + 2, link="WS")
     own.subscribe_process_status()
+    own.subscribe_instance_status()
     own.on_process_status = lambda data: ours.add("process", data)  # type: ignore[method-assign]
+    own.on_instance_status = lambda data: ours.add("instance", data)  # type: ignore[method-assign]
     client.start()
     own.start()
     try:
+        # both connected (the tick's instance events arrive) before the change
         wait_for(cluster, theirs, lambda t, p: t == "instance", "no instance event over WS")
+        wait_for(cluster, ours, lambda t, p: t == "instance", "no instance event to our client")
         a.supervisor.stopProcess("victim:victim")
         for received in (theirs, ours):
             wait_for(
