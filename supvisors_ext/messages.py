@@ -20,7 +20,10 @@ from typing import Any, ClassVar, TypeAlias, TypeVar, get_type_hints
 
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
 
-PROTOCOL_VERSION = 1
+# the bus schema version (`v` of every message, docs/architecture.md "Bus schema"); 2 adds the
+# TICK `run_id`. A peer speaking another version is not understood: its messages are dropped.
+PROTOCOL_VERSION = 2
+MAX_RUN_ID = 64  # characters of a TICK run id
 MAX_FRAME_BYTES = 1 << 20  # checked before any parsing
 MAX_INT = 2**53  # largest integer that every JSON implementation represents exactly
 MAX_FLOAT = 1e15  # seconds (~31 million years): beyond any POSIX or monotonic clock reading
@@ -75,6 +78,9 @@ class TickMessage(_FlatBody):
     http_port: int
     internal_port: int
     stereotypes: tuple[str, ...]
+    # a nonce drawn at each start of the sender: a new value means a new run, even when its
+    # tick counter did not go back (quick reload); '' when unknown
+    run_id: str = ""
 
 
 class _InfoCarrier:
@@ -228,9 +234,7 @@ def decode(frames: Sequence[bytes]) -> Message:
             )
     topic = _parse_topic(frames[0])
     reader = _Reader(_parse_object(frames[1]), topic)
-    version = reader.integer("v")
-    if version != PROTOCOL_VERSION:
-        raise reader.error(f"unsupported protocol version {version} (expected {PROTOCOL_VERSION})")
+    reader.schema_version()
     identifier = reader.text("identifier", non_empty=True)
     now_monotonic = reader.number("now_monotonic")
     return _DECODERS[topic](reader, identifier, now_monotonic)
@@ -288,6 +292,18 @@ class _Reader:
     def error(self, text: str) -> MessageError:
         return MessageError(f"{self._topic}: {text}", self._sender)
 
+    def schema_version(self) -> None:
+        """The message must speak our bus schema: one clear reason when it does not."""
+        upgrade = "run the same supvisors_ext version on every instance"
+        if "v" not in self._payload:
+            raise self.error(f"missing key 'v' (the bus schema version): {upgrade}")
+        version = self.integer("v")
+        if version != PROTOCOL_VERSION:
+            raise self.error(
+                f"key 'v': unsupported protocol version {version} (this instance speaks"
+                f" {PROTOCOL_VERSION}): {upgrade}"
+            )
+
     def _get(self, key: str) -> object:
         if key not in self._payload:
             raise self.error(f"missing key {key!r}")
@@ -302,6 +318,12 @@ class _Reader:
             raise self._wrong(key, "str", value)
         if non_empty and not value:
             raise self.error(f"key {key!r} must not be empty")
+        return value
+
+    def run_id(self) -> str:
+        value = self.text("run_id")
+        if len(value) > MAX_RUN_ID:
+            raise self._wrong("run_id", f"at most {MAX_RUN_ID} characters", value)
         return value
 
     def flag(self, key: str) -> bool:
@@ -392,6 +414,7 @@ def _decode_tick(reader: _Reader, identifier: str, now: float) -> TickMessage:
         http_port=reader.integer("http_port", 1, MAX_PORT),
         internal_port=reader.integer("internal_port", 1, MAX_PORT),
         stereotypes=reader.texts("stereotypes"),
+        run_id=reader.run_id(),
     )
 
 

@@ -199,7 +199,7 @@ def test_malformed_input_is_dropped_and_bus_survives(make_node: Callable[..., No
             ([b"BOGUS", b"{}"], "unknown topic"),
             ([b"TICK", b"\x00\x9f garbage"], "not UTF-8"),
             ([b"TICK", encode(tick("raw", 5))[1][:20]], "payload is not JSON"),
-            ([b"TICK", json.dumps({**valid, "v": 2}).encode()], "unsupported protocol version 2"),
+            ([b"TICK", json.dumps({**valid, "v": 1}).encode()], "unsupported protocol version 1"),
             ([b"TICK", json.dumps({**valid, "http_port": True}).encode()], "'http_port' must be"),
         ]
         for frames, reason in cases:
