@@ -8,7 +8,7 @@ from supervisor.xmlrpc import Faults, RPCError
 
 
 class SupvisorsFaults(IntEnum):
-    """Codes 100-105 (xmlrpc-api.md §3)."""
+    """Codes 100-105 (docs/api.md#faults)."""
 
     SUPVISORS_CONF_ERROR = 100
     BAD_SUPVISORS_STATE = 101

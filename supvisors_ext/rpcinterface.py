@@ -1,4 +1,4 @@
-"""The `supvisors` XML-RPC namespace and its factory (xmlrpc-api.md).
+"""The `supvisors` XML-RPC namespace and its factory (docs/api.md).
 
 supervisord calls `make_supvisors_rpcinterface(supervisord, **options)` once per HTTP server
 before it daemonizes (`supervisor/http.py` `make_http_servers`). Methods run on the main thread;
@@ -66,7 +66,8 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
 
 
 def make_collections_rpcinterface(supervisord: Any, **options: str) -> CollectionsNamespace:
-    """Factory of `[rpcinterface:collections]` (configuration.md §3): no option, local semantics."""
+    """Factory of `[rpcinterface:collections]` (docs/collections.md#how-it-fits-into-supervisord):
+    no option, local semantics."""
     service = _collections(supervisord)
     for key in sorted(options):
         service.logger.warn(f"[rpcinterface:collections] {key}: unknown option ignored")
@@ -116,7 +117,7 @@ def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:
 def _load_rules(
     patterns: tuple[str, ...], config: Any, logger: Any, stderr: Any
 ) -> tuple[Rules, str]:
-    """Load the rules files; a broken file never stops supervisord (rules-file.md §7)."""
+    """Load the rules files; a broken file never stops supervisord (docs/rules.md#errors)."""
     files, warnings = find_rules_files(patterns, os.getcwd())
     for message in warnings:
         logger.warn(message)

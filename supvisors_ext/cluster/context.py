@@ -32,7 +32,7 @@ from supvisors_ext.rules import ApplicationRules, ProgramRules, Rules
 
 @dataclass(slots=True)
 class TickData:
-    """Heartbeat bookkeeping of one instance (xmlrpc-api.md §4, instance info)."""
+    """Heartbeat bookkeeping of one instance (docs/api.md, instance info)."""
 
     remote_sequence_counter: int = 0
     remote_mtime: float = 0.0
@@ -154,7 +154,8 @@ class Context:
         return [record for record in self.instances.values() if record.state in states]
 
     def loading(self, identifier: str) -> int:
-        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes (behaviour.md §8)."""
+        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes
+        (docs/design/placement.md#load)."""
         total = 0
         for record in self.iter_processes():
             info = record.info_on(identifier)
@@ -205,7 +206,7 @@ class Context:
     def update_process(self, identifier: str, info: LocalProcessInfo, now: float) -> bool:
         """Store an instance's record of a process; False if it is older than the one held.
 
-        A real event clears any forced state (behaviour.md §5.2).
+        A real event clears any forced state (docs/design/status.md#forced-state).
         """
         record = self.process(info.group, info.name)
         held = record.observations.get(identifier)
@@ -242,7 +243,8 @@ class Context:
             record.last_event_mtime = forced.since
 
     def conflicts(self) -> list[ProcessRecord]:
-        """Managed processes running on more than one instance (behaviour.md §11)."""
+        """Managed processes running on more than one instance
+        (docs/design/failures.md#conciliation)."""
         return [
             record
             for application in self.applications.values()

@@ -1,4 +1,4 @@
-"""Network facts of an instance (xmlrpc-api.md §4): gathered locally, read from peers."""
+"""Network facts of an instance (docs/api.md): gathered locally, read from peers."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Outgoing XML-RPC calls to peers: one worker thread and one ordered queue per peer.
 
-The main thread never blocks on a peer (STYLE.md §3): it queues a `PeerRequest`, the worker
+The main thread never blocks on a peer (docs/architecture.md#thread-model): it queues a
+`PeerRequest`, the worker
 performs the calls with a timeout and puts a `PeerReply` in the inbox, which wakes the main loop.
 Workers never touch the model or the logger.
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-CALL_TIMEOUT = 10.0  # behaviour.md §1: a call taking longer marks the peer FAILED
+CALL_TIMEOUT = 10.0  # docs/design/state-machine.md: a call taking longer marks the peer FAILED
 UNAUTHORIZED = 401
 
 

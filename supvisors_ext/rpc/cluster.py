@@ -1,4 +1,4 @@
-"""Cluster-level methods of the `supvisors` namespace (xmlrpc-api.md §5, §6); main thread."""
+"""Cluster-level methods of the `supvisors` namespace (docs/api.md); main thread."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from supvisors_ext.net.peers import call
 from supvisors_ext.rpc.base import ANY, CONC, SYNC, NamespaceBase, rpc_method, string_arg
 
 S = SupvisorsStates
-# restart()/shutdown(): QUERY minus ELECTION (xmlrpc-api.md §6)
+# restart()/shutdown(): QUERY minus ELECTION (docs/api.md#cluster)
 STOPPABLE = frozenset({S.DISTRIBUTION, S.OPERATION, S.CONCILIATION, S.RESTARTING, S.SHUTTING_DOWN})
 
 
@@ -100,7 +100,8 @@ class ClusterMethods(NamespaceBase):
 
     @rpc_method
     def conciliate(self, strategy: Any) -> bool:
-        """Apply a conciliation strategy once to every conflict (behaviour.md §11).
+        """Apply a conciliation strategy once to every conflict
+        (docs/design/failures.md#conciliation).
 
         @param string strategy a conciliation strategy name or code
         @return boolean True, or False for USER (nothing done)

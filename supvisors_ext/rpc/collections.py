@@ -1,4 +1,4 @@
-"""Collection methods of the `supvisors` namespace: cluster-wide (xmlrpc-api.md §9).
+"""Collection methods of the `supvisors` namespace: cluster-wide (docs/api.md#collections).
 
 A collection owns nothing: each member is delegated to the cluster's own process operations
 (start like `start_process` with its application's starting strategy, stop like
@@ -32,7 +32,7 @@ MemberStep = tuple[ProcessRecord, Callable[[], object]]
 
 
 def member_result(record: ProcessRecord, status: int, description: str) -> dict[str, object]:
-    """One member result (xmlrpc-api.md §4)."""
+    """One member result (docs/api.md)."""
     return {
         "name": record.name,
         "group": record.group,

@@ -1,4 +1,4 @@
-"""Application and process control methods of the `supvisors` namespace (xmlrpc-api.md §6-§8).
+"""Application and process control methods of the `supvisors` namespace (docs/api.md).
 
 Waiting calls return a plain nested function with a `.delay`: supervisord polls it from its main
 loop until it returns something else than NOT_DONE_YET (`supervisor/xmlrpc.py`

@@ -1,4 +1,4 @@
-"""The `collections` namespace: the proposal's camelCase API, local semantics (xmlrpc-api.md §10).
+"""The `collections` namespace: the proposal's camelCase API, local semantics (docs/collections.md).
 
 It acts only on the supervisord receiving the call, members resolved against its active process
 groups, each member delegated to supervisor's own `startProcess`/`stopProcess`/`signalProcess`

@@ -1,4 +1,4 @@
-"""Process control, restart_sequence and the Master's admission (xmlrpc-api.md §6, §8)."""
+"""Process control, restart_sequence and the Master's admission (docs/api.md)."""
 
 from __future__ import annotations
 

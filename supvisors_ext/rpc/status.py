@@ -1,4 +1,4 @@
-"""Status methods of the `supvisors` namespace (xmlrpc-api.md §5); main thread."""
+"""Status methods of the `supvisors` namespace (docs/api.md#status); main thread."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from supvisors_ext.rpc.base import QUERY, NamespaceBase, rpc_method, string_arg
 class StatusMethods(NamespaceBase):
     """Read-only queries over the local context."""
 
-    # ----- status (xmlrpc-api.md §5)
+    # ----- status (docs/api.md#status)
     @rpc_method
     def get_api_version(self) -> str:
         """Return the version of the supvisors_ext package.

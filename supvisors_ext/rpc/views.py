@@ -1,4 +1,4 @@
-"""Build the XML-RPC dictionaries (xmlrpc-api.md §4) from the context; main thread, no I/O.
+"""Build the XML-RPC dictionaries (docs/api.md) from the context; main thread, no I/O.
 
 XML-RPC cannot carry None nor ints >= 2**31, so every value here is a str, bool, int, float,
 list or dict; absent values are '' or 0.

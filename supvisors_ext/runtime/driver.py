@@ -84,11 +84,12 @@ class Driver:
     def local(self) -> str:
         return self.context.local_identifier
 
-    # ----- admission (behaviour.md §6.4)
+    # ----- admission (docs/design/jobs.md#admission)
     def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:
         """Ask the Master for a start grant; a local Master answers at once.
 
-        `repair`: an automatic start that completes a partly running application (§7).
+        `repair`: an automatic start that completes a partly running application
+        (docs/design/jobs.md#automatic-start-and-repair).
         """
         ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
         master = self.master()
@@ -311,7 +312,7 @@ class Driver:
             lambda reply: None,  # NOT_RUNNING is fine: the stop job watches the states
         )
 
-    # ----- automatic start (behaviour.md §7)
+    # ----- automatic start (docs/design/jobs.md#automatic-start-and-repair)
     def start_distribution(self, exclude: set[str] | None = None) -> None:
         """Plan the automatic start: applications to (re)start, grouped by start_sequence."""
         groups: dict[int, list[str]] = {}
@@ -382,7 +383,7 @@ class Driver:
             if record.state == InstanceStates.RUNNING
         )
 
-    # ----- global stop (behaviour.md §9)
+    # ----- global stop (docs/design/jobs.md#stop-jobs)
     def start_global_stop(self) -> None:
         groups: dict[int, list[str]] = {}
         for application in self.context.applications.values():

@@ -1,6 +1,7 @@
 """Composition root and lifecycle of the plugin inside one supervisord run (main thread).
 
-Order of life (STYLE.md §2): the factory builds this object before supervisord daemonizes, so
+Order of life (docs/architecture.md#the-supervisord-plugin-lifecycle): the factory builds this
+object before supervisord daemonizes, so
 nothing here creates threads, pipes or sockets until `SupervisorRunningEvent`; everything is
 released on `SupervisorStoppingEvent`; a supervisord restart builds a fresh plugin.
 """
@@ -34,6 +35,7 @@ from supvisors_ext.cluster.membership import Membership, lose_processes
 from supvisors_ext.config import Config
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.conffiles import program_origins, read_config_files
+from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
 from supvisors_ext.model import (
@@ -142,6 +144,7 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        enable_nodelay(self.adapter.options)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
@@ -187,7 +190,8 @@ class SupvisorsPlugin:
 
     def own_restarts(self, group: Any) -> None:
         """Processes whose crash stops or restarts their application must not be restarted by
-        supervisord meanwhile (behaviour.md §10): their `autorestart` is turned off."""
+        supervisord meanwhile (docs/design/failures.md#running-failures): their `autorestart` is
+        turned off."""
         owned = (
             RunningFailureStrategies.STOP_APPLICATION,
             RunningFailureStrategies.RESTART_APPLICATION,
@@ -278,7 +282,9 @@ class SupvisorsPlugin:
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
         if self.sync.failure:
-            return  # without a bus this instance cannot take part: it stays OFF (behaviour.md §1)
+            # without a bus this instance cannot take part: it stays OFF
+            # (docs/design/state-machine.md)
+            return
         now, wall = time.monotonic(), time.time()
         for identifier in self.membership.on_local_tick(now, wall):
             self.logger.warn(
@@ -296,7 +302,7 @@ class SupvisorsPlugin:
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
 
-    # ----- running failures and conciliation (behaviour.md §10-§12)
+    # ----- running failures and conciliation (docs/design/failures.md)
     def repair_role(self) -> Role:
         if self.fsm.state in WORKING:
             local = self.fsm.master == self.context.local_identifier

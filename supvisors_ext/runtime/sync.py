@@ -36,7 +36,8 @@ def peer_url(host: str, port: int) -> str:
 
 
 def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy], object]:
-    """The handshake calls of behaviour.md §3, run on the peer's worker thread."""
+    """The handshake calls of docs/design/state-machine.md#instance-states, run on the peer's worker
+    thread."""
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
         rpc = proxy.supvisors
@@ -238,7 +239,7 @@ class PeerSync:
 
     def _on_discovered(self, item: Discovered) -> bool:
         """A beacon: an unknown instance is appended to the context and connected; its TICKs
-        then start the normal handshake (configuration.md §6)."""
+        then start the normal handshake (docs/configuration.md#discovery-mode)."""
         beacon = item.beacon
         if beacon.identifier in self.context.instances:
             known = self.context.instances[beacon.identifier].id
@@ -290,7 +291,7 @@ class PeerSync:
                 return True
             return False
         if not self.membership.accepts(sender):
-            # except TICK, only CHECKED or RUNNING senders count (behaviour.md §2); what a
+            # except TICK, only CHECKED or RUNNING senders count (docs/design/bus.md); what a
             # CHECKING peer sends is held back and replayed once its handshake snapshot is
             # loaded (our choice), so an event between snapshot and authorization is not lost
             held = self.held_back.get(sender)
@@ -335,7 +336,8 @@ class PeerSync:
                 " username and password must be the same on every instance",
             )
         if reply.error and "no answer" in reply.error:
-            # a call that takes more than 10 s marks the peer FAILED (behaviour.md §1)
+            # a call that takes more than 10 s marks the peer FAILED
+            # (docs/design/state-machine.md#execution-model)
             self.membership.on_call_failed(reply.identifier)
         if handler is not None:
             handler(reply)
@@ -389,7 +391,7 @@ class PeerSync:
         self._warn_limited(sender, f"bus message dropped: {reason}")
 
     def _warn_limited(self, key: str, text: str) -> None:
-        """At most one warning per key per minute (behaviour.md §2)."""
+        """At most one warning per key per minute (docs/design/bus.md)."""
         now = time.monotonic()
         if now - self._last_drop_log.get(key, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
             self._last_drop_log[key] = now

@@ -1,5 +1,6 @@
-"""Discovery mode (configuration.md §6): beacon datagrams, the thread's reporting rules, the
-context growing at run time and PeerSync admitting discovered instances. No socket here."""
+"""Discovery mode (docs/configuration.md#discovery-mode): beacon datagrams, the thread's
+reporting rules, the context growing at run time and PeerSync admitting discovered instances.
+No socket here."""
 
 from __future__ import annotations
 
