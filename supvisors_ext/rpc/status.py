@@ -11,6 +11,9 @@ from supvisors_ext.model import split_namespec
 from supvisors_ext.rpc import views
 from supvisors_ext.rpc.base import QUERY, NamespaceBase, rpc_method, string_arg
 
+# the Supvisors XML-RPC API this namespace implements: Supvisors' own clients require it
+SUPVISORS_API_VERSION = "0.19.1"
+
 
 class StatusMethods(NamespaceBase):
     """Read-only queries over the local context."""
@@ -18,11 +21,11 @@ class StatusMethods(NamespaceBase):
     # ----- status (docs/api.md#status)
     @rpc_method
     def get_api_version(self) -> str:
-        """Return the version of the supvisors_ext package.
+        """Return the version of the Supvisors XML-RPC API implemented here (not our package's).
 
         @return string version
         """
-        return __version__
+        return SUPVISORS_API_VERSION
 
     @rpc_method
     def get_supvisors_state(self) -> dict[str, Any]:
@@ -46,6 +49,7 @@ class StatusMethods(NamespaceBase):
                 identifier: record.state.name for identifier, record in context.instances.items()
             },
             "rules_error": plugin.rules_error,
+            "supvisors_ext_version": __version__,
         }
 
     @rpc_method

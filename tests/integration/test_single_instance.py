@@ -136,8 +136,9 @@ def test_applications_are_listed_managed_and_unmanaged(single: tuple[Cluster, An
 def test_status_methods_have_documented_shapes(single: tuple[Cluster, Any]) -> None:
     _, instance = single
     rpc = instance.supvisors
-    assert rpc.get_api_version() == __import__("supvisors_ext").__version__
+    assert rpc.get_api_version() == "0.19.1"
     state = rpc.get_supvisors_state()
+    assert state["supvisors_ext_version"] == __import__("supvisors_ext").__version__
     assert state["identifier"] == instance.identifier
     assert state["nick_identifier"] == "server_1"
     assert state["master_identifier"] == instance.identifier

@@ -398,3 +398,13 @@ def test_corrupted_payload_byte(message: Message, data: st.DataObject) -> None:
     index = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
     byte = data.draw(st.integers(min_value=0, max_value=255))
     _decode_or_message_error([topic, body[:index] + bytes([byte]) + body[index + 1 :]])
+
+
+def test_tick_run_id_travels_and_is_bounded() -> None:
+    tick = TickMessage("h1:60000", 1.0, "h1", 1, 1e9, 1.0, 1, 2, (), run_id="0123abcd")
+    decoded = decode(encode(tick))
+    assert isinstance(decoded, TickMessage) and decoded.run_id == "0123abcd"
+    assert "'run_id'" in _error(_frames(tick, run_id="x" * 65))
+    assert "missing key 'run_id'" in _error(
+        [b"TICK", json.dumps({k: v for k, v in _payload(tick).items() if k != "run_id"}).encode()]
+    )
