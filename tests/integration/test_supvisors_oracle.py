@@ -4,9 +4,9 @@ Supvisors is installed by the test extra for its client side only. Its `supvisor
 `get_api_version() == '0.19.1'` before every command, then reads our payloads with its own
 code: each of its commands is run here once, with its exit status and a line of its output.
 
-Two instances `a` and `b`: the managed application `grp` (program `prog`), the unmanaged group
-`free` and the program `multi` (numprocs); only `grp` is started automatically. Each case first puts the
-cluster in the state it needs through our own XML-RPC, so the cases do not depend on each other.
+Two instances `a` and `b`: the managed application `grp` (program `prog`, started automatically),
+the unmanaged group `free` and the program `multi` (numprocs). Each case first puts the cluster
+in the state it needs through our own XML-RPC, so the cases do not depend on each other.
 """
 
 from __future__ import annotations
