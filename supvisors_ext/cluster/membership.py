@@ -107,12 +107,13 @@ class Membership:
             return ""
         known = record.tick.run_id
         if tick.run_id and known and tick.run_id != known:
-            why = f"its run id changed ({known} -> {tick.run_id})"
+            why = f"its run id changed from {known} to {tick.run_id}"
         elif tick.sequence_counter < record.tick.remote_sequence_counter:
             why = "its tick counter went back"
         else:
             return ""
         record.state = I.FAILED
+        record.tick.run_id = tick.run_id  # the new run: its next ticks are no restart
         return why
 
     def on_handshake_failed(self, identifier: str) -> None:

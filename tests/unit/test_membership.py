@@ -55,8 +55,10 @@ def test_a_new_run_id_means_a_restart_even_if_the_counter_did_not_go_back() -> N
     assert record.tick.run_id == "run-a"
     record.state = I.CHECKED
     assert membership.on_peer_restart(tick(1, "run-a")) == ""
-    assert membership.on_peer_restart(tick(2, "run-b")) == "its run id changed (run-a -> run-b)"
+    assert membership.on_peer_restart(tick(2, "run-b")) == "its run id changed from run-a to run-b"
     assert record.state == I.FAILED
+    record.state = I.CHECKED  # even if still watched, the same new run is no second restart
+    assert membership.on_peer_restart(tick(3, "run-b")) == ""
     record.state = I.STOPPED  # processed by the FSM: the next tick starts a new handshake
     assert membership.on_peer_tick(tick(3, "run-b"), 12.0, 1002.0) is True
     assert record.tick.run_id == "run-b" and record.state == I.CHECKING
