@@ -8,13 +8,17 @@ SUBs have reconnected), so a counter that "went back" cannot be relied on; the r
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 import xmlrpc.client
+from dataclasses import replace
 from typing import Any
 
 import pytest
+import zmq
 
+from supvisors_ext.messages import PROTOCOL_VERSION, TickMessage, encode
 from tests.harness import Cluster, Instance, program_section
 from tests.integration.cluster_helpers import wait_operation
 
@@ -92,3 +96,51 @@ def test_a_reload_within_half_a_second_is_seen_by_every_peer(make_cluster: Any) 
             f"{peer.nick}: last counter of run 1 seen {counters[peer.nick]}, by run id {by_run_id}"
         )
     wait_operation(cluster, NICKS, timeout=40)
+
+
+def test_a_peer_speaking_another_schema_gives_one_clear_line(make_cluster: Any) -> None:
+    """`old` is listed but never started: the test publishes its ticks, in schema 1."""
+    cluster: Cluster = make_cluster(supvisors_options={"tick_period": 0.2})
+    solo = cluster.add("solo")
+    old = cluster.add("old")
+    cluster.start(["solo"])
+    now = time.monotonic()
+    tick = TickMessage(
+        old.identifier, now, old.nick, 1, time.time(), now, old.http_port, old.internal_port, ()
+    )
+    payload = {**json.loads(encode(tick)[1]), "v": PROTOCOL_VERSION - 1}
+    del payload["run_id"]
+    frames = [b"TICK", json.dumps(payload).encode()]
+    expected = (
+        f"bus message dropped: TICK: key 'v': unsupported protocol version {PROTOCOL_VERSION - 1}"
+        f" (this instance speaks {PROTOCOL_VERSION}): run the same supvisors_ext version on"
+        " every instance"
+    )
+    context: zmq.Context[zmq.Socket[bytes]] = zmq.Context()
+    sock = context.socket(zmq.PUB)
+    try:
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.bind(f"tcp://127.0.0.1:{old.internal_port}")
+
+        def reported() -> bool:
+            sock.send_multipart(frames)  # solo's SUB reconnects by itself: repeat until heard
+            return log_lines(solo, expected) >= 1
+
+        cluster.wait_until(reported, timeout=20, interval=0.05, message="no schema line")
+        for _ in range(200):
+            sock.send_multipart(frames)
+        # one connection keeps its order: once a valid tick sent after them is recorded, the
+        # 200 have been handled, and reported within the same line (one per sender a minute)
+        valid = encode(replace(tick, sequence_counter=7, run_id="0123"))
+        cluster.wait_until(
+            lambda: (
+                sock.send_multipart(valid) or view_of(solo, old).get("remote_sequence_counter") == 7
+            ),
+            timeout=10,
+            message="the valid tick never arrived",
+        )
+        assert log_lines(solo, expected) == 1
+        assert log_lines(solo, "bus message dropped") == 1
+    finally:
+        sock.close(linger=0)
+        context.term()
