@@ -377,6 +377,10 @@ def test_routine_heartbeats_do_not_wake_the_main_thread() -> None:
         sender.publish(tick("a", 0))  # ...but a counter that went back (a restart) is urgent
         assert woken.wait(DEADLINE)
         woken.clear()
+        # a new run id (a quick reload) is urgent too, even with a counter that went up
+        sender.publish(tick("a", counter + 1, run_id="new-run"))
+        assert woken.wait(DEADLINE)
+        woken.clear()
         while not woken.is_set():  # anything else is handed over at once
             assert time.monotonic() < deadline, "no wake-up"
             sender.publish(ProcessRemovedMessage("a", 1.0, "group", "name"))
