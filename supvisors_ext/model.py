@@ -238,3 +238,27 @@ class LocalProcessInfo:
         payload["state"] = int(self.state)
         payload["statename"] = self.state.name
         return payload
+
+
+@dataclass(frozen=True, slots=True)
+class NicAddress:
+    nic_name: str
+    host_name: str
+    aliases: tuple[str, ...]
+    ipv4_address: str
+    netmask: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInfo:
+    """Identity of the instance and of the machine (node) it runs on."""
+
+    identifier: str
+    nick_identifier: str
+    host_id: str
+    http_port: int
+    internal_port: int
+    stereotypes: tuple[str, ...]
+    fqdn: str
+    machine_id: str  # colon-separated MAC from uuid.getnode(): instances sharing it share a node
+    addresses: tuple[NicAddress, ...]

@@ -18,12 +18,14 @@ from supvisors_ext.cluster.status import (
     operational_status,
     synthesize,
 )
+from supvisors_ext.messages import StateModes
 from supvisors_ext.model import (
     LOADING_STATES,
     ApplicationStates,
     InstanceId,
     InstanceStates,
     LocalProcessInfo,
+    NetworkInfo,
     ProcessStates,
     make_namespec,
 )
@@ -51,9 +53,9 @@ class InstanceRecord:
     state: InstanceStates = InstanceStates.STOPPED
     stereotypes: tuple[str, ...] = ()
     tick: TickData = field(default_factory=TickData)
-    # last state & modes published by that instance (a messages.StateModes), None until received
-    state_modes: object | None = None
-    network: object | None = None  # its network.NetworkInfo, from the handshake
+    # last state & modes published by that instance, None until received
+    state_modes: StateModes | None = None
+    network: NetworkInfo | None = None  # from the handshake (this instance's: gathered at start)
     # its last XML-RPC answer to us was HTTP 401 (our credentials refused); cleared by a success
     auth_refused: bool = False
 
@@ -142,6 +144,22 @@ class Context:
         record = InstanceRecord(instance, stereotypes=stereotypes)
         self.instances[instance.identifier] = record
         return record
+
+    def instances_with_jobs(self, stopping: bool, local_busy: bool) -> list[str]:
+        """Instances with start (or stop) jobs in progress: this one as told, peers as published
+        (RUNNING peers only), sorted by identifier."""
+        result = []
+        for identifier, record in sorted(self.instances.items()):
+            modes = record.state_modes
+            if identifier == self.local_identifier:
+                busy = local_busy
+            elif record.state != InstanceStates.RUNNING or modes is None:
+                busy = False
+            else:
+                busy = modes.stopping_jobs if stopping else modes.starting_jobs
+            if busy:
+                result.append(identifier)
+        return result
 
     def find_instances(self, name: str) -> list[InstanceRecord]:
         """Instances designated by an identifier, a nick or a stereotype (instance order)."""

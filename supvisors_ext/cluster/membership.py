@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from supvisors_ext.cluster.context import Context, InstanceRecord
-from supvisors_ext.model import RUNNING_STATES, InstanceStates, LocalProcessInfo, ProcessStates
+from supvisors_ext.messages import StateModes
+from supvisors_ext.model import (
+    RUNNING_STATES,
+    InstanceStates,
+    LocalProcessInfo,
+    NetworkInfo,
+    ProcessStates,
+)
 
 I = InstanceStates  # noqa: E741
 WATCHED = (I.CHECKING, I.CHECKED, I.RUNNING)
@@ -34,9 +41,9 @@ class HandshakeData:
 
     seen_state: InstanceStates  # how the peer sees us
     strategies: tuple[tuple[str, object], ...]  # its get_strategies(), sorted items
-    state_modes: object  # messages.StateModes
+    state_modes: StateModes
     processes: tuple[LocalProcessInfo, ...]
-    network: object  # network.NetworkInfo
+    network: NetworkInfo
 
 
 class Membership:

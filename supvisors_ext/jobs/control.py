@@ -85,7 +85,7 @@ class Jobs:
         result = []
         for record in self.context.instances.values():
             network = record.network
-            node = getattr(network, "machine_id", "") or record.id.host
+            node = (network.machine_id if network is not None else "") or record.id.host
             result.append(
                 Candidate(
                     identifier=record.identifier,

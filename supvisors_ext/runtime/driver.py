@@ -115,7 +115,7 @@ class Driver:
     def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
         ticket.decided = True
         if not reply.ok:
-            why = reply.fault.faultString if reply.fault else reply.error
+            why = reply.fault.text if reply.fault else reply.error
             ticket.reason = f"the Master did not admit the start: {why}"
             ticket.code = SupvisorsFaults.BAD_SUPVISORS_STATE
         else:
@@ -280,8 +280,8 @@ class Driver:
         for _ in range(min(limit, len(self.local_starts))):
             command = self.local_starts.popleft()
             error = self.adapter.start_process(command.namespec, command.extra_args)
-            if error:
-                self.execute(self.jobs.refused(command.namespec, error))
+            if error is not None:
+                self.execute(self.jobs.refused(command.namespec, error.text))
                 self.step()  # the next stage or the job's end need not wait for an event
         return bool(self.local_starts)
 
@@ -294,7 +294,7 @@ class Driver:
                 if isinstance(result, dict)
             ]
         else:
-            why = reply.fault.faultString if reply.fault else reply.error or repr(reply.value)
+            why = reply.fault.text if reply.fault else reply.error or repr(reply.value)
             refusals = [(command, why) for command in starts]
         for command, why in refusals:
             self.execute(self.jobs.refused(command.namespec, why))
@@ -378,7 +378,7 @@ class Driver:
         if name in self.jobs.starting_applications():
             return True
         return any(
-            name in getattr(record.state_modes, "starting_applications", ())
+            record.state_modes is not None and name in record.state_modes.starting_applications
             for record in self.context.instances.values()
             if record.state == InstanceStates.RUNNING
         )

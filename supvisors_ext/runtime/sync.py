@@ -16,6 +16,7 @@ from supvisors_ext.cluster.context import Context
 from supvisors_ext.cluster.membership import HandshakeData, Membership, PeerTick
 from supvisors_ext.cluster.status import ForcedState
 from supvisors_ext.config import Config
+from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo
@@ -27,7 +28,6 @@ from supvisors_ext.net.network import network_from_payload
 from supvisors_ext.net.peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
 
 DROP_LOG_PERIOD = 60.0
-BAD_NAME = 10  # supervisor.xmlrpc.Faults.BAD_NAME
 MAX_HELD_BACK = 10_000  # messages kept per CHECKING peer; beyond, the snapshot must do
 
 
@@ -335,7 +335,7 @@ class PeerSync:
                 f"{reply.identifier} refused our credentials (HTTP 401): [inet_http_server]"
                 " username and password must be the same on every instance",
             )
-        if reply.error and "no answer" in reply.error:
+        if reply.timed_out:
             # a call that takes more than 10 s marks the peer FAILED
             # (docs/design/state-machine.md#execution-model)
             self.membership.on_call_failed(reply.identifier)
@@ -354,7 +354,7 @@ class PeerSync:
                 self.logger.debug(text)
             else:
                 self._warn_limited(f"handshake:{peer}", text)
-            if reply.error and "no answer" in reply.error:
+            if reply.timed_out:
                 return self.membership.on_call_failed(peer)
             self.membership.on_handshake_failed(peer)
             return True
@@ -384,7 +384,9 @@ class PeerSync:
         """Discovery mode: the peer does not know us yet (our beacon is on its way)."""
         fault = reply.fault
         return (
-            self.config.multicast is not None and fault is not None and fault.faultCode == BAD_NAME
+            self.config.multicast is not None
+            and fault is not None
+            and fault.code == Faults.BAD_NAME
         )
 
     def _log_drop(self, sender: str, reason: str) -> None:
@@ -405,5 +407,5 @@ def new_run_id() -> str:
 
 def _why(reply: PeerReply) -> str:
     if reply.fault is not None:
-        return reply.fault.faultString
+        return reply.fault.text
     return reply.error or f"unexpected answer {reply.value!r}"
