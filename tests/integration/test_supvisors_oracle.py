@@ -171,7 +171,7 @@ CASES: list[Any] = [
         ["CONFIG", "fr.e", "-z"],
         stopped("free:free"),
         0,
-        "free:free started",
+        "free started",  # supervisor's make_namespec: `free` for free:free
         marks=NEEDS_PARITY,
     ),
     ("stop_process", ["grp:prog"], running("grp:prog"), 0, "grp:prog stopped"),
