@@ -217,6 +217,57 @@ def test_supvisors_command_against_our_cluster(
     assert (code, expected in output) == (status, True), output
 
 
+OURS: list[Any] = [
+    ("sversion", [], nothing, 0, "0.19.1\nsupvisors_ext "),
+    pytest.param("core", [], nothing, 0, "a         127.0.0.1:", marks=NEEDS_PARITY),
+    pytest.param(
+        "test_start_application",
+        ["CONFIG", "grp"],
+        stopped("grp:prog"),
+        0,
+        "grp          prog",
+        marks=NEEDS_PARITY,
+    ),
+    pytest.param(
+        "start_any_process",
+        ["CONFIG", "grp:pr.g"],
+        stopped("grp:prog"),
+        0,
+        "grp:prog started",
+        marks=NEEDS_PARITY,
+    ),
+    ("all_start", ["free:free"], stopped("free:free"), 0, "free:free started on a\n"),
+    ("all_start_args", ["free:free", "-v"], stopped("free:free"), 0, "free:free started on b\n"),
+    pytest.param("update_numprocs", ["multi", "2"], nothing, 0, "updated to 2", marks=NEEDS_PARITY),
+    pytest.param(
+        "lazy_update_numprocs", ["multi", "1"], nothing, 0, "to 1 (lazy)", marks=NEEDS_PARITY
+    ),
+    pytest.param("disable", ["multi"], nothing, 0, "multi disabled", marks=NEEDS_PARITY),
+    pytest.param("enable", ["multi"], nothing, 0, "multi enabled", marks=NEEDS_PARITY),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "setup", "status", "expected"), OURS, ids=[_case_id(c) for c in OURS]
+)
+def test_our_command_against_our_cluster(
+    cluster: Cluster,
+    command: str,
+    argv: list[str],
+    setup: Callable[[Cluster], None],
+    status: int,
+    expected: str,
+) -> None:
+    """Our own supvisorsctl, for the commands added for Supvisors parity."""
+    setup(cluster)
+    command_line = [sys.executable, "-m", "supvisors_ext.supvisorsctl", "-s", cluster["a"].url]
+    result = subprocess.run(
+        [*command_line, command, *argv], capture_output=True, text=True, timeout=60
+    )
+    output = result.stdout + result.stderr
+    assert (result.returncode, expected in output) == (status, True), output
+
+
 def test_every_supvisors_command_is_exercised() -> None:
     """The cases above, plus sreload and sshutdown below, are every command Supvisors has."""
     source = Path(supvisorsctl_module.__file__).read_text()
