@@ -64,6 +64,7 @@ def test_scenario2_rules_are_resolved_exactly(single: tuple[Cluster, Any]) -> No
             "process_name": "scen2_internal_data_bus",
             # program identifiers are ignored for a SINGLE_INSTANCE application: '*' as written
             "identifiers": ["*"],
+            "written_identifiers": ["*"],
             "start_sequence": 1,
             "stop_sequence": 1,
             "required": True,
@@ -92,6 +93,7 @@ def test_scenario2_rules_are_resolved_exactly(single: tuple[Cluster, Any]) -> No
         "managed": True,
         "distribution": "SINGLE_INSTANCE",
         "identifiers": ["server_1", "server_2", "server_3"],
+        "written_identifiers": ["server_1", "server_2", "server_3"],
         "start_sequence": 1,
         "stop_sequence": 1,
         "starting_strategy": "LESS_LOADED",

@@ -27,7 +27,6 @@ pytestmark = pytest.mark.integration
 supvisorsctl_module = pytest.importorskip("supvisors.supvisorsctl")
 
 ORACLE = "import sys; from supvisors.supvisorsctl import main; main()"
-NEEDS_PARITY = pytest.mark.xfail(strict=False, reason="needs the parity branch")
 NEEDS_STATISTICS = pytest.mark.xfail(strict=False, reason="statistics: a later issue")
 RULES = """<?xml version="1.0" encoding="UTF-8"?>
 <root>
@@ -118,7 +117,7 @@ CASES: list[Any] = [
     ("sstate", [], nothing, 0, "OPERATION"),
     ("sstate", ["all"], nothing, 0, "Supvisors identifier"),
     ("master", [], nothing, 0, "Nick identifier:"),
-    pytest.param("core", [], nothing, 0, "Supvisors identifier", marks=NEEDS_PARITY),
+    pytest.param("core", [], nothing, 0, "Supvisors identifier"),
     ("strategies", [], nothing, 0, "Conciliation: USER"),
     pytest.param("stats_status", [], nothing, 0, "statistics", marks=NEEDS_STATISTICS),
     ("instance_status", [], nothing, 0, "RUNNING"),
@@ -135,7 +134,6 @@ CASES: list[Any] = [
         stopped("grp:prog"),
         0,
         "prog",
-        marks=NEEDS_PARITY,
     ),
     ("restart_application", ["CONFIG", "grp"], running("grp:prog"), 0, "grp restarted: True"),
     ("stop_application", ["grp"], running("grp:prog"), 0, "grp stopped: True"),
@@ -149,7 +147,6 @@ CASES: list[Any] = [
         stopped("grp:prog"),
         0,
         "prog",
-        marks=NEEDS_PARITY,
     ),
     pytest.param(
         "start_any_process",
@@ -157,7 +154,6 @@ CASES: list[Any] = [
         stopped("grp:prog"),
         0,
         "grp:prog started",
-        marks=NEEDS_PARITY,
     ),
     (
         "start_process_args",
@@ -172,18 +168,14 @@ CASES: list[Any] = [
         stopped("free:free"),
         0,
         "free started",  # supervisor's make_namespec: `free` for free:free
-        marks=NEEDS_PARITY,
+        marks=(),
     ),
     ("stop_process", ["grp:prog"], running("grp:prog"), 0, "grp:prog stopped"),
     ("restart_process", ["CONFIG", "grp:prog"], running("grp:prog"), 0, "restarted: True"),
-    pytest.param(
-        "update_numprocs", ["multi", "2"], nothing, 0, "updated: True", marks=NEEDS_PARITY
-    ),
-    pytest.param(
-        "lazy_update_numprocs", ["multi", "1"], nothing, 0, "updated: True", marks=NEEDS_PARITY
-    ),
-    pytest.param("disable", ["multi"], nothing, 0, "multi disabled: True", marks=NEEDS_PARITY),
-    pytest.param("enable", ["multi"], nothing, 0, "multi enabled: True", marks=NEEDS_PARITY),
+    pytest.param("update_numprocs", ["multi", "2"], nothing, 0, "updated: True"),
+    pytest.param("lazy_update_numprocs", ["multi", "1"], nothing, 0, "updated: True"),
+    pytest.param("disable", ["multi"], nothing, 0, "multi disabled: True"),
+    pytest.param("enable", ["multi"], nothing, 0, "multi enabled: True"),
     ("conciliate", ["SENICIDE"], nothing, 1, "ERROR (BAD_SUPVISORS_STATE"),
     # as in Supvisors, an application stopped on purpose is not started again: nothing to start
     ("restart_sequence", [], stopped("grp:prog"), 1, "ERROR (ABNORMAL_TERMINATION"),
@@ -219,14 +211,13 @@ def test_supvisors_command_against_our_cluster(
 
 OURS: list[Any] = [
     ("sversion", [], nothing, 0, "0.19.1\nsupvisors_ext "),
-    pytest.param("core", [], nothing, 0, "a         127.0.0.1:", marks=NEEDS_PARITY),
+    pytest.param("core", [], nothing, 0, "a         127.0.0.1:"),
     pytest.param(
         "test_start_application",
         ["CONFIG", "grp"],
         stopped("grp:prog"),
         0,
         "grp          prog",
-        marks=NEEDS_PARITY,
     ),
     pytest.param(
         "start_any_process",
@@ -234,16 +225,13 @@ OURS: list[Any] = [
         stopped("grp:prog"),
         0,
         "grp:prog started",
-        marks=NEEDS_PARITY,
     ),
     ("all_start", ["free:free"], stopped("free:free"), 0, "free:free started on a\n"),
     ("all_start_args", ["free:free", "-v"], stopped("free:free"), 0, "free:free started on b\n"),
-    pytest.param("update_numprocs", ["multi", "2"], nothing, 0, "updated to 2", marks=NEEDS_PARITY),
-    pytest.param(
-        "lazy_update_numprocs", ["multi", "1"], nothing, 0, "to 1 (lazy)", marks=NEEDS_PARITY
-    ),
-    pytest.param("disable", ["multi"], nothing, 0, "multi disabled", marks=NEEDS_PARITY),
-    pytest.param("enable", ["multi"], nothing, 0, "multi enabled", marks=NEEDS_PARITY),
+    pytest.param("update_numprocs", ["multi", "2"], nothing, 0, "updated to 2"),
+    pytest.param("lazy_update_numprocs", ["multi", "1"], nothing, 0, "to 1 (lazy)"),
+    pytest.param("disable", ["multi"], nothing, 0, "multi disabled"),
+    pytest.param("enable", ["multi"], nothing, 0, "multi enabled"),
 ]
 
 
