@@ -20,6 +20,7 @@ from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     MAX_INT,
     MAX_PORT,
+    MAX_RUN_ID,
     PROTOCOL_VERSION,
     Message,
     MessageError,
@@ -48,9 +49,7 @@ def decode(frames: Sequence[bytes]) -> Message:
             )
     topic = _parse_topic(frames[0])
     reader = _Reader(_parse_object(frames[1]), topic)
-    version = reader.integer("v")
-    if version != PROTOCOL_VERSION:
-        raise reader.error(f"unsupported protocol version {version} (expected {PROTOCOL_VERSION})")
+    reader.schema_version()
     identifier = reader.text("identifier", non_empty=True)
     now_monotonic = reader.number("now_monotonic")
     return _DECODERS[topic](reader, identifier, now_monotonic)
@@ -122,6 +121,24 @@ class _Reader:
             raise self._wrong(key, "str", value)
         if non_empty and not value:
             raise self.error(f"key {key!r} must not be empty")
+        return value
+
+    def schema_version(self) -> None:
+        """The message must speak our bus schema: one clear reason when it does not."""
+        upgrade = "run the same supvisors_ext version on every instance"
+        if "v" not in self._payload:
+            raise self.error(f"missing key 'v' (the bus schema version): {upgrade}")
+        version = self.integer("v")
+        if version != PROTOCOL_VERSION:
+            raise self.error(
+                f"key 'v': unsupported protocol version {version} (this instance speaks"
+                f" {PROTOCOL_VERSION}): {upgrade}"
+            )
+
+    def run_id(self) -> str:
+        value = self.text("run_id")
+        if len(value) > MAX_RUN_ID:
+            raise self._wrong("run_id", f"at most {MAX_RUN_ID} characters", value)
         return value
 
     def flag(self, key: str) -> bool:
@@ -212,6 +229,7 @@ def _decode_tick(reader: _Reader, identifier: str, now: float) -> TickMessage:
         http_port=reader.integer("http_port", 1, MAX_PORT),
         internal_port=reader.integer("internal_port", 1, MAX_PORT),
         stereotypes=reader.texts("stereotypes"),
+        run_id=reader.run_id(),
     )
 
 

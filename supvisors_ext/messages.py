@@ -18,7 +18,10 @@ from typing import Any, ClassVar, TypeAlias
 
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
 
-PROTOCOL_VERSION = 1
+# the bus schema version (`v` of every message, docs/design/bus.md "Schema version"); 2 adds the
+# TICK `run_id`. A peer speaking another version is not understood: its messages are dropped.
+PROTOCOL_VERSION = 2
+MAX_RUN_ID = 64  # characters of a TICK run id
 MAX_FRAME_BYTES = 1 << 20  # checked before any parsing
 MAX_INT = 2**53  # largest integer that every JSON implementation represents exactly
 MAX_FLOAT = 1e15  # seconds (~31 million years): beyond any POSIX or monotonic clock reading
@@ -71,6 +74,9 @@ class TickMessage(_FlatBody):
     http_port: int
     internal_port: int
     stereotypes: tuple[str, ...]
+    # a nonce drawn at each start of the sender: a new value means a new run, even when its
+    # tick counter did not go back (quick reload); '' when unknown
+    run_id: str = ""
 
 
 class _InfoCarrier:

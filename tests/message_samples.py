@@ -15,8 +15,10 @@ from supvisors_ext.messages import (
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
 
 
-def tick(identifier: str, counter: int, stereotypes: tuple[str, ...] = ()) -> TickMessage:
-    return TickMessage(identifier, 1.0, identifier, counter, 1e9, 1.0, 1, 2, stereotypes)
+def tick(
+    identifier: str, counter: int, stereotypes: tuple[str, ...] = (), run_id: str = ""
+) -> TickMessage:
+    return TickMessage(identifier, 1.0, identifier, counter, 1e9, 1.0, 1, 2, stereotypes, run_id)
 
 
 def sample_messages(identifier: str) -> list[Message]:

@@ -10,13 +10,15 @@ from supvisors_ext.cli import formats
 from supvisors_ext.cli.session import Session, UsageError, fault_text
 from supvisors_ext.cli.status_commands import BAD_NAME
 
-SUBCOMMANDS = ("status", "start", "stop")
+SUBCOMMANDS = ("status", "start", "stop", "signal")
 FORMS = (
     ("collection status", "List all collections"),
     ("collection status <name>", "Show the processes of a collection"),
     ("collection start <name>", "Start the processes of a collection"),
     ("collection stop <name>", "Stop the processes of a collection"),
+    ("collection signal <sig> <name>", "Signal the running processes of a collection"),
 )
+DONE = {"start": "started", "stop": "stopped", "signal": "signalled"}
 
 
 def collection(session: Session, args: list[str]) -> None:
@@ -26,6 +28,11 @@ def collection(session: Session, args: list[str]) -> None:
     subcommand, names = args[0], args[1:]
     if subcommand not in SUBCOMMANDS:
         raise UsageError(f"Error: unknown collection subcommand '{subcommand}'")
+    signal = ""
+    if subcommand == "signal":
+        if not names:
+            raise UsageError("Error: collection signal requires a signal name", False)
+        signal, names = names[0], names[1:]
     if not names and subcommand != "status":
         raise UsageError(f"Error: collection {subcommand} requires a collection name", False)
     rpc = session.supvisors()
@@ -38,7 +45,7 @@ def collection(session: Session, args: list[str]) -> None:
             if subcommand == "status":
                 _status(session, rpc, name)
             else:
-                _control(session, rpc, subcommand, name)
+                _control(session, rpc, subcommand, name, signal)
         except xmlrpc.client.Fault as exc:
             session.error(
                 name, "no such collection" if exc.faultCode == BAD_NAME else fault_text(exc)
@@ -64,11 +71,14 @@ def _status(session: Session, rpc: Any, name: str) -> None:
         session.lines(formats.process_status(infos, session.names()))
 
 
-def _control(session: Session, rpc: Any, subcommand: str, name: str) -> None:
+def _control(session: Session, rpc: Any, subcommand: str, name: str, signal: str) -> None:
     if subcommand == "start":
-        results, done = rpc.start_collection(name, True), "started"
+        results = rpc.start_collection(name, True)
+    elif subcommand == "stop":
+        results = rpc.stop_collection(name, True)
     else:
-        results, done = rpc.stop_collection(name, True), "stopped"
+        results = rpc.signal_collection(name, signal)
+    done = DONE[subcommand]
     if not results:
         session.out(f"{name}: nothing to {subcommand}")
     for result in results:

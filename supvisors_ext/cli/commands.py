@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from supvisors_ext.cli import any_commands as anyc
 from supvisors_ext.cli import application_commands as app
 from supvisors_ext.cli import control_commands as ctl
 from supvisors_ext.cli import observe_commands as obs
+from supvisors_ext.cli import program_commands as prog
+from supvisors_ext.cli import stats_commands as stats
 from supvisors_ext.cli import status_commands as st
 from supvisors_ext.cli.collection import FORMS as COLLECTION_FORMS
 from supvisors_ext.cli.collection import collection, help_lines
@@ -27,9 +30,11 @@ class Arg(Enum):
     CONCILIATION = "conciliation"
     LOG_LEVEL = "log_level"
     COLLECTION = "collection"
+    PROGRAM = "program"
+    STATISTICS = "statistics"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Command:
     """One operator command; `args[i]` describes argument i, the last kind repeats."""
 
@@ -42,9 +47,13 @@ class Command:
         return self.args[min(position, len(self.args) - 1)]
 
 
-A, N, ID, S = Arg.APPLICATION, Arg.NAMESPEC, Arg.IDENTIFIER, Arg.STRATEGY
+A, N, ID, S, P = Arg.APPLICATION, Arg.NAMESPEC, Arg.IDENTIFIER, Arg.STRATEGY, Arg.PROGRAM
 COMMANDS: tuple[Command, ...] = (
-    Command("sversion", st.sversion, (("sversion", "Get the API version of Supvisors"),)),
+    Command(
+        "sversion",
+        st.sversion,
+        (("sversion", "Get the Supvisors API version, then the supvisors_ext version"),),
+    ),
     Command(
         "sstate",
         st.sstate,
@@ -56,6 +65,7 @@ COMMANDS: tuple[Command, ...] = (
         (ID,),
     ),
     Command("master", st.master, (("master", "Get the Master of the Supvisors cluster"),)),
+    Command("core", st.core, (("core", "Get the core instances of the Supvisors cluster"),)),
     Command("strategies", st.strategies, (("strategies", "Get the strategies of Supvisors"),)),
     Command(
         "instance_status",
@@ -211,6 +221,130 @@ COMMANDS: tuple[Command, ...] = (
         ),
         (S, N),
     ),
+    Command(
+        "test_start_application",
+        anyc.test_start_application,
+        (
+            ("test_start_application <strategy>", "Predict the start of every managed application"),
+            (
+                "test_start_application <strategy> <appli> <appli>",
+                "Predict where the named applications would start (nothing is started)",
+            ),
+        ),
+        (S, A),
+    ),
+    Command(
+        "test_start_process",
+        anyc.test_start_process,
+        (
+            (
+                "test_start_process <strategy> <proc> <proc>",
+                "Predict where the named processes would start (nothing is started)",
+            ),
+        ),
+        (S, N),
+    ),
+    Command(
+        "start_any_process",
+        anyc.start_any_process,
+        (
+            (
+                "start_any_process <strategy> <regex> <regex>",
+                "Start one stopped process whose namespec matches each regular expression",
+            ),
+        ),
+        (S, N),
+    ),
+    Command(
+        "start_any_process_args",
+        anyc.start_any_process_args,
+        (
+            (
+                "start_any_process_args <strategy> <regex> <arg> <arg>",
+                "Start one stopped process matching the regular expression, with extra arguments",
+            ),
+        ),
+        (S, N, Arg.NONE),
+    ),
+    Command(
+        "all_start",
+        anyc.all_start,
+        (
+            (
+                "all_start <proc>",
+                "Start the process on every RUNNING instance (supervisor.startProcess)",
+            ),
+        ),
+        (N, Arg.NONE),
+    ),
+    Command(
+        "all_start_args",
+        anyc.all_start_args,
+        (
+            (
+                "all_start_args <proc> <arg> <arg>",
+                "Start the process with extra arguments on every RUNNING instance (start_args)",
+            ),
+        ),
+        (N, Arg.NONE),
+    ),
+    Command(
+        "update_numprocs",
+        prog.update_numprocs,
+        (("update_numprocs <program> <numprocs>", "Change the numprocs of a program everywhere"),),
+        (P, Arg.NONE),
+    ),
+    Command(
+        "lazy_update_numprocs",
+        prog.lazy_update_numprocs,
+        (
+            (
+                "lazy_update_numprocs <program> <numprocs>",
+                "Change the numprocs; processes in excess are removed when they stop",
+            ),
+        ),
+        (P, Arg.NONE),
+    ),
+    Command(
+        "enable",
+        prog.enable,
+        (("enable <program> <program>", "Enable the programs on every instance"),),
+        (P,),
+    ),
+    Command(
+        "disable",
+        prog.disable,
+        (("disable <program> <program>", "Stop and disable the programs on every instance"),),
+        (P,),
+    ),
+    Command(
+        "stats_status",
+        stats.stats_status,
+        (("stats_status", "Get the statistics collection status"),),
+    ),
+    Command(
+        "enable_stats",
+        stats.enable_stats,
+        (
+            ("enable_stats", "Enable the host and process statistics collection"),
+            ("enable_stats host|process|all", "Enable the host or process statistics collection"),
+        ),
+        (Arg.STATISTICS,),
+    ),
+    Command(
+        "disable_stats",
+        stats.disable_stats,
+        (
+            ("disable_stats", "Disable the host and process statistics collection"),
+            ("disable_stats host|process|all", "Disable the host or process statistics collection"),
+        ),
+        (Arg.STATISTICS,),
+    ),
+    Command(
+        "stats_period",
+        stats.stats_period,
+        (("stats_period <seconds>", "Change the statistics collection period"),),
+    ),
     Command("collection", collection, COLLECTION_FORMS, (Arg.COLLECTION,)),
     Command(
         "events",
@@ -219,30 +353,6 @@ COMMANDS: tuple[Command, ...] = (
             ("events", "Print every event of this instance as JSON lines until Ctrl-C"),
             ("events <topic> <topic>", "Print the events of these topics (process, hstats...)"),
         ),
-    ),
-    Command("stats_status", obs.stats_status, (("stats_status", "Get the statistics status"),)),
-    Command(
-        "enable_stats",
-        obs.enable_stats,
-        (
-            ("enable_stats", "Enable host and process statistics collection"),
-            ("enable_stats host", "Enable host statistics collection"),
-            ("enable_stats process", "Enable process statistics collection"),
-        ),
-    ),
-    Command(
-        "disable_stats",
-        obs.disable_stats,
-        (
-            ("disable_stats", "Disable host and process statistics collection"),
-            ("disable_stats host", "Disable host statistics collection"),
-            ("disable_stats process", "Disable process statistics collection"),
-        ),
-    ),
-    Command(
-        "stats_period",
-        obs.stats_period,
-        (("stats_period <seconds>", "Set the statistics collecting period"),),
     ),
     Command(
         "stats",

@@ -12,6 +12,10 @@ from typing import Any
 from supvisors_ext.cli.arguments import CONCILIATION, LOG_LEVELS, STARTING
 from supvisors_ext.cli.collection import SUBCOMMANDS
 from supvisors_ext.cli.commands import TABLE, Arg
+from supvisors_ext.cli.stats_commands import KINDS
+
+# the signal names supervisor accepts (`supervisor/options.py` signal_number), most used first
+SIGNALS = ("HUP", "INT", "QUIT", "KILL", "TERM", "USR1", "USR2", "STOP", "CONT")
 
 Delegate = Callable[..., Any]
 
@@ -56,13 +60,26 @@ class Completer:
     def candidates(self, words: list[str], position: int, text: str) -> list[str]:
         command = TABLE[words[0]]
         if command.name == "collection":
-            names = list(SUBCOMMANDS) if position == 0 else self._values(Arg.COLLECTION)
+            names = self._collection(words, position)
         else:
             names = self._values(command.arg_kind(position))
         return [name + " " for name in names if name.startswith(text)]
 
+    def _collection(self, words: list[str], position: int) -> list[str]:
+        """Sub-command, then (after `signal`) a signal name, then collection names."""
+        if position == 0:
+            return list(SUBCOMMANDS)
+        if position == 1 and words[1] == "signal":
+            return list(SIGNALS)
+        return self._values(Arg.COLLECTION)
+
     def _values(self, kind: Arg) -> list[str]:
-        fixed = {Arg.STRATEGY: STARTING, Arg.CONCILIATION: CONCILIATION, Arg.LOG_LEVEL: LOG_LEVELS}
+        fixed = {
+            Arg.STRATEGY: STARTING,
+            Arg.CONCILIATION: CONCILIATION,
+            Arg.LOG_LEVEL: LOG_LEVELS,
+            Arg.STATISTICS: KINDS,
+        }
         if kind in fixed:
             return list(fixed[kind])
         if kind is Arg.NONE:
@@ -92,4 +109,16 @@ class Completer:
                 group = info["application_name"]
                 names += [f"{group}:*", f"{group}:{info['process_name']}"]
             return list(dict.fromkeys(names))
+        if kind is Arg.PROGRAM:
+            return _program_names(rpc)
         return [item["name"] for item in rpc.list_collections()]
+
+
+def _program_names(rpc: Any) -> list[str]:
+    """The program names of the addressed instance.
+
+    `get_all_local_process_info` gives `program_name` where the server knows it (Supvisors
+    does); otherwise the process name, which is the program name unless numprocs renames it.
+    """
+    names = [info.get("program_name") or info["name"] for info in rpc.get_all_local_process_info()]
+    return sorted(set(names))

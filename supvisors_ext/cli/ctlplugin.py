@@ -8,14 +8,17 @@ the methods are built into the class body from the command table.
 from __future__ import annotations
 
 import sys
+import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
 
 from supervisor.supervisorctl import ControllerPluginBase
+from supervisor.xmlrpc import SupervisorTransport
 
 from supvisors_ext.cli.collection import help_lines
 from supvisors_ext.cli.commands import COMMANDS, Command, execute
 from supvisors_ext.cli.completion import Completer
+from supvisors_ext.cli.reread import print_collection_changes
 from supvisors_ext.cli.session import Session
 
 
@@ -24,6 +27,12 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def proxy_at(options: Any, url: str) -> Any:
+    """A connection to another instance with the controller's credentials (as getServerProxy)."""
+    transport = SupervisorTransport(options.username, options.password, url)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport)
 
 
 def _err(line: str) -> None:
@@ -48,6 +57,7 @@ class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
         completer = Completer(self.ctl.get_server_proxy, controller.complete)
         # cmd.Cmd registers self.complete with readline when the loop starts (cmdloop)
         controller.complete = completer.complete
+        print_collection_changes(getattr(getattr(controller, "options", None), "plugins", []))
 
     def run(self, command: Command, arg: str) -> None:
         session = Session(
@@ -57,6 +67,7 @@ class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
             serverurl=self.ctl.options.serverurl,
             tty=_isatty(self.ctl.stdout),
             credentials=_credentials(self.ctl.options),
+            connect_to=lambda url: proxy_at(self.ctl.options, url),
         )
         try:
             status = execute(command, session, arg)

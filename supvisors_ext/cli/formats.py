@@ -69,6 +69,14 @@ PROCESS_RULES = (
     Column("Identifiers"),
 )
 CONFLICTS = (Column("Application"), Column("Process"), Column("State", 12), Column("Instances"))
+CORE = (Column("Nickname"), Column("Identifier"))
+PREDICTION = (
+    Column("Application"),
+    Column("Process"),
+    Column("State", 12),
+    Column("Instances"),
+    Column("Reason"),
+)
 
 
 def application_info(infos: Sequence[Payload]) -> list[str]:
@@ -218,6 +226,38 @@ def strategies(payload: Payload) -> list[str]:
     ]
 
 
+def core(infos: Sequence[Payload]) -> list[str]:
+    """`core`: the core instances (`get_core_identifiers`), or the no-core line."""
+    if not infos:
+        return ["No core instance"]
+    return format_table(CORE, [(info["nick_identifier"], info["identifier"]) for info in infos])
+
+
+def start_prediction(results: Sequence[Payload], names: Names) -> list[str]:
+    """`test_start_*`: where each process would run after the start, and why not if it would not."""
+    rows = [
+        (
+            result["application_name"],
+            result["process_name"],
+            result["state"],
+            nicks(result["running_identifiers"], names),
+            result["forced_reason"],
+        )
+        for result in results
+    ]
+    return format_table(PREDICTION, rows)
+
+
+def collection_changes(changes: Sequence[Sequence[str]], applied: bool) -> list[str]:
+    """The collection part of `reloadConfig` ([added, changed, removed]), after reread/update."""
+    words = ("added", "updated", "removed") if applied else ("available", "changed", "disappeared")
+    lines = []
+    for index, word in enumerate(words):
+        names = changes[index] if index < len(changes) else []
+        lines += [f"collection:{name}: {word}" for name in names]
+    return lines
+
+
 def collection_list(collections: Sequence[Payload]) -> list[str]:
     """`collection status`: one line per collection, or the no-collection line."""
     if not collections:
@@ -234,7 +274,7 @@ def collection_list(collections: Sequence[Payload]) -> list[str]:
 
 
 def member_result(result: Payload, success: str) -> str:
-    """One line of `collection start|stop`: `<group>:<process>: started` or its error."""
+    """One line of `collection start|stop|signal`: `<group>:<process>: started` or its error."""
     namespec = f"{result['group']}:{result['name']}"
     if result["status"] == SUCCESS_CODE:
         return f"{namespec}: {success}"

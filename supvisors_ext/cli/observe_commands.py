@@ -43,56 +43,6 @@ def events(session: Session, args: list[str]) -> None:
         session.error("events", str(exc))
 
 
-def stats_status(session: Session, args: list[str]) -> None:
-    if args:
-        raise UsageError("ERROR: stats_status takes no argument")
-    status = session.supvisors().get_statistics_status()
-    session.out(f"Collecting Host statistics:    {status['host_stats']}")
-    session.out(f"Collecting Process statistics: {status['process_stats']}")
-    session.out(f"Collecting statistics period:  {status['collecting_period']}")
-
-
-def _stats_types(command: str, args: list[str]) -> tuple[bool, bool]:
-    host = process = not args
-    for arg in (item.lower() for item in args):
-        if arg not in ("host", "process", "all"):
-            raise UsageError(f"ERROR: invalid statistics type {arg}")
-        host = host or arg in ("host", "all")
-        process = process or arg in ("process", "all")
-    return host, process
-
-
-def _toggle(session: Session, args: list[str], command: str, enable: bool) -> None:
-    host, process = _stats_types(command, args)
-    rpc = session.supvisors()
-    verb = "enabled" if enable else "disabled"
-    if host:
-        rpc.enable_host_statistics(enable)
-        session.out(f"Host statistics collection {verb}")
-    if process:
-        rpc.enable_process_statistics(enable)
-        session.out(f"Process statistics collection {verb}")
-
-
-def enable_stats(session: Session, args: list[str]) -> None:
-    _toggle(session, args, "enable_stats", True)
-
-
-def disable_stats(session: Session, args: list[str]) -> None:
-    _toggle(session, args, "disable_stats", False)
-
-
-def stats_period(session: Session, args: list[str]) -> None:
-    if len(args) != 1:
-        raise UsageError("ERROR: stats_period requires a period in seconds")
-    try:
-        period = float(args[0])
-    except ValueError:
-        raise UsageError(f"ERROR: invalid period {args[0]}") from None
-    session.supvisors().update_collecting_period(period)
-    session.out(f"Statistics collecting period set to {period:g} s")
-
-
 def sparkline(values: list[float], high: float | None = None) -> str:
     """The last values as block characters scaled on [0;high] (or on their own maximum)."""
     values = values[-SPARK_WIDTH:]

@@ -42,8 +42,10 @@ class Session:
         serverurl: str = "",
         tty: bool = False,
         credentials: tuple[str, str] | None = None,
+        connect_to: Callable[[str], Any] | None = None,
     ) -> None:
         self._connect = connect
+        self._connect_to = connect_to
         self._proxies: list[Any] = []
         self._main: Any = None
         self._names: dict[str, str] | None = None
@@ -57,6 +59,14 @@ class Session:
     def server(self) -> Any:
         """A new connection (ServerProxy), closed with the session; one per thread."""
         proxy = self._connect()
+        self._proxies.append(proxy)
+        return proxy
+
+    def server_at(self, url: str) -> Any:
+        """A new connection to another instance (same credentials), closed with the session."""
+        if self._connect_to is None:
+            raise UsageError(f"ERROR: this front-end cannot connect to {url}", False)
+        proxy = self._connect_to(url)
         self._proxies.append(proxy)
         return proxy
 

@@ -10,6 +10,7 @@ from supvisors_ext.cli import arguments, formats
 from supvisors_ext.cli.session import Session, fault_text
 
 BAD_NAME = 10  # supervisor's Faults.BAD_NAME
+PACKAGE_VERSION_KEY = "supvisors_ext_version"  # in get_supvisors_state (docs/api.md)
 
 
 def each(session: Session, names: list[str], what: str, call: Callable[[str], Any]) -> list[Any]:
@@ -35,8 +36,18 @@ def flat(results: list[Any]) -> list[Any]:
 
 
 def sversion(session: Session, args: list[str]) -> None:
+    """The Supvisors API version, then our package's (absent from servers older than 0.2)."""
     arguments.no_argument("sversion", args)
-    session.out(session.supvisors().get_api_version())
+    rpc = session.supvisors()
+    session.out(rpc.get_api_version())
+    package = rpc.get_supvisors_state().get(PACKAGE_VERSION_KEY)
+    if package:
+        session.out(f"supvisors_ext {package}")
+
+
+def core(session: Session, args: list[str]) -> None:
+    arguments.no_argument("core", args)
+    session.lines(formats.core(session.supvisors().get_core_identifiers()))
 
 
 def sstate(session: Session, args: list[str]) -> None:

@@ -41,6 +41,7 @@ class TickData:
     local_sequence_counter: int = 0
     local_mtime: float = 0.0
     local_time: float = 0.0
+    run_id: str = ""  # the nonce of the instance's current run (TICK `run_id`), '' until known
 
 
 @dataclass(slots=True)
@@ -54,6 +55,8 @@ class InstanceRecord:
     # last state & modes published by that instance, None until received
     state_modes: StateModes | None = None
     network: NetworkInfo | None = None  # from the handshake (this instance's: gathered at start)
+    # its last XML-RPC answer to us was HTTP 401 (our credentials refused); cleared by a success
+    auth_refused: bool = False
 
     @property
     def identifier(self) -> str:

@@ -32,6 +32,7 @@ class PeerTick:
     when: float
     when_monotonic: float
     stereotypes: tuple[str, ...]
+    run_id: str = ""  # '' from a sender that does not draw one
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +97,31 @@ class Membership:
         data.remote_sequence_counter = tick.sequence_counter
         data.remote_mtime, data.remote_time = tick.when_monotonic, tick.when
         data.local_sequence_counter, data.local_mtime, data.local_time = self.counter, now, wall
+        data.run_id = tick.run_id
         record.stereotypes = tick.stereotypes
         if record.state == I.STOPPED:
             record.state = I.CHECKING
             return True
         return False
 
-    def on_peer_restart(self, tick: PeerTick) -> bool:
-        """A watched peer's tick counter went back: it restarted quicker than the inactivity
-        detection, and its previous run (processes, state) is lost. FAILED, so that the FSM
-        processes the loss and its next tick starts a new handshake; True if so."""
+    def on_peer_restart(self, tick: PeerTick) -> str:
+        """A watched peer restarted quicker than the inactivity detection: its run id changed,
+        or its tick counter went back. Its previous run (processes, state) is lost. FAILED, so
+        that the FSM processes the loss and its next tick starts a new handshake; return why,
+        or '' if it did not restart."""
         record = self.context.instances.get(tick.identifier)
         if record is None or record is self.context.local or record.state not in WATCHED:
-            return False
-        if tick.sequence_counter >= record.tick.remote_sequence_counter:
-            return False
+            return ""
+        known = record.tick.run_id
+        if tick.run_id and known and tick.run_id != known:
+            why = f"its run id changed from {known} to {tick.run_id}"
+        elif tick.sequence_counter < record.tick.remote_sequence_counter:
+            why = "its tick counter went back"
+        else:
+            return ""
         record.state = I.FAILED
-        return True
+        record.tick.run_id = tick.run_id  # the new run: its next ticks are no restart
+        return why
 
     def on_handshake_failed(self, identifier: str) -> None:
         """A handshake call failed: back to STOPPED, retried at the peer's next tick."""

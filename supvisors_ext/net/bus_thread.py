@@ -111,7 +111,8 @@ class BusWorker:
         self._bind_port = bind_port
         self._peers = peers
         self._inbox = inbox
-        self._tick_counters: dict[str, int] = {}  # last heartbeat counter per sender
+        # last (run id, heartbeat counter) per sender
+        self._tick_counters: dict[str, tuple[str, int]] = {}
         self._wakeup = wakeup
         self._stop_event = stop_event
         self._sockets: list[zmq.Socket[bytes]] = []
@@ -221,13 +222,17 @@ class BusWorker:
             self._wake()
 
     def _is_urgent(self, message: Message) -> bool:
-        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted)
-        starts a handshake, which must not wait for our next tick."""
+        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted:
+        a new run id, or a counter that went back) starts a handshake, which must not wait for
+        our next tick."""
         if not isinstance(message, TickMessage):
             return True
         last = self._tick_counters.get(message.identifier)
-        self._tick_counters[message.identifier] = message.sequence_counter
-        return last is None or message.sequence_counter <= last
+        self._tick_counters[message.identifier] = (message.run_id, message.sequence_counter)
+        if last is None:
+            return True
+        last_run, last_counter = last
+        return message.run_id != last_run or message.sequence_counter <= last_counter
 
     def _drain_control(
         self, pair: zmq.Socket[bytes], pub: zmq.Socket[bytes], sub: zmq.Socket[bytes]

@@ -27,6 +27,9 @@ Payload = dict[str, Any]
 # the Supvisors XML-RPC API this namespace implements: Supvisors' own clients require it
 SUPVISORS_API_VERSION = "0.19.1"
 
+# the Supvisors XML-RPC API this namespace implements: Supvisors' own clients require it
+SUPVISORS_API_VERSION = "0.19.1"
+
 
 class StatusHandler:
     """Status of the cluster, its applications and processes, as known locally."""

@@ -40,6 +40,9 @@ def instance_info(context: Context, record: InstanceRecord) -> Payload:
         "local_sequence_counter": tick.local_sequence_counter,
         "local_mtime": tick.local_mtime,
         "local_time": tick.local_time,
+        # ours (docs/api.md): the instance's run nonce, and whether it refused our credentials
+        "run_id": tick.run_id,
+        "http_auth_refused": record.auth_refused,
     }
 
 

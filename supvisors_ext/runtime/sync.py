@@ -6,6 +6,7 @@ inbox; `PeerSync.handle` applies them to the context and the membership.
 
 from __future__ import annotations
 
+import secrets
 import time
 import xmlrpc.client
 from collections.abc import Callable
@@ -89,6 +90,10 @@ class PeerSync:
         self.reply_handlers: dict[int, Callable[[PeerReply], None]] = {}  # token -> callback
         self.failure = ""  # why the bus failed; the instance then stays OFF
         self._last_drop_log: dict[str, float] = {}
+        # drawn at each start of this supervisord run (TICK `run_id`): peers tell a quick
+        # reload from a late tick with it (docs/architecture.md, "Bus schema")
+        self.run_id = new_run_id()
+        context.local.tick.run_id = self.run_id
 
     # ----- lifecycle
     def start(self, inbox: Inbox) -> None:
@@ -160,6 +165,7 @@ class PeerSync:
                 http_port=local.http_port,
                 internal_port=local.internal_port,
                 stereotypes=self.config.stereotypes,
+                run_id=self.run_id,
             )
         )
 
@@ -279,9 +285,11 @@ class PeerSync:
                 message.when,
                 message.when_monotonic,
                 message.stereotypes,
+                message.run_id,
             )
-            if self.membership.on_peer_restart(tick):
-                self.logger.warn(f"{sender} FAILED: it restarted (its tick counter went back)")
+            restarted = self.membership.on_peer_restart(tick)
+            if restarted:
+                self.logger.warn(f"{sender} FAILED: it restarted ({restarted})")
                 return True
             if self.membership.on_peer_tick(tick, now, time.time()):
                 self._start_handshake(sender)
@@ -325,6 +333,7 @@ class PeerSync:
 
     def _on_reply(self, reply: PeerReply) -> bool:
         handler = self.reply_handlers.pop(reply.token, None)
+        self._note_auth(reply)
         if reply.http_status == UNAUTHORIZED:
             self._warn_limited(
                 f"unauthorized:{reply.identifier}",
@@ -366,6 +375,16 @@ class PeerSync:
                 self._apply(message, now)
         return True
 
+    def _note_auth(self, reply: PeerReply) -> None:
+        """Keep whether the peer refused our credentials (instance info `http_auth_refused`)."""
+        record = self.context.instances.get(reply.identifier)
+        if record is None:
+            return
+        if reply.http_status == UNAUTHORIZED:
+            record.auth_refused = True
+        elif reply.ok or reply.fault is not None:  # it answered: our credentials passed
+            record.auth_refused = False
+
     def _not_discovered_yet(self, reply: PeerReply) -> bool:
         """Discovery mode: the peer does not know us yet (our beacon is on its way)."""
         fault = reply.fault
@@ -384,6 +403,11 @@ class PeerSync:
         if now - self._last_drop_log.get(key, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
             self._last_drop_log[key] = now
             self.logger.warn(text)
+
+
+def new_run_id() -> str:
+    """A nonce naming one run of this supervisord (16 hex digits)."""
+    return secrets.token_hex(8)
 
 
 def _why(reply: PeerReply) -> str:

@@ -204,7 +204,7 @@ def test_malformed_input_is_dropped_and_bus_survives(make_node: Callable[..., No
             ([b"BOGUS", b"{}"], "unknown topic"),
             ([b"TICK", b"\x00\x9f garbage"], "not UTF-8"),
             ([b"TICK", encode(tick("raw", 5))[1][:20]], "payload is not JSON"),
-            ([b"TICK", json.dumps({**valid, "v": 2}).encode()], "unsupported protocol version 2"),
+            ([b"TICK", json.dumps({**valid, "v": 1}).encode()], "unsupported protocol version 1"),
             ([b"TICK", json.dumps({**valid, "http_port": True}).encode()], "'http_port' must be"),
         ]
         for frames, reason in cases:
@@ -401,6 +401,10 @@ def test_routine_heartbeats_do_not_wake_the_main_thread() -> None:
             woken.wait(0.02)  # paces the publishing; must stay unset
         assert not woken.is_set()
         sender.publish(tick("a", 0))  # ...but a counter that went back (a restart) is urgent
+        assert woken.wait(DEADLINE)
+        woken.clear()
+        # a new run id (a quick reload) is urgent too, even with a counter that went up
+        sender.publish(tick("a", counter + 1, run_id="new-run"))
         assert woken.wait(DEADLINE)
         woken.clear()
         while not woken.is_set():  # anything else is handed over at once

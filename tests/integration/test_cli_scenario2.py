@@ -60,9 +60,23 @@ def write_template(root: Path) -> Path:
     return root
 
 
+# the entry point of each tool: Supvisors (the test oracle, installed by the test extra) ships
+# a `supvisorsctl` script too, so the script in the venv's bin may be either package's
+ENTRY_POINTS = {
+    "supvisorsctl": "from supvisors_ext.supvisorsctl import main; import sys; sys.exit(main())",
+}
+
+
+def tool_command(name: str) -> list[str]:
+    """How to run one of our console scripts: the script, or its entry point when shadowed."""
+    if name in ENTRY_POINTS:
+        return [sys.executable, "-c", ENTRY_POINTS[name]]
+    return [str(BIN / name)]
+
+
 def run_tool(name: str, *argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run an installed console script (the real entry point) with a deadline."""
-    command = [str(BIN / name), *argv]
+    """Run one of our console scripts (the real entry point) with a deadline."""
+    command = [*tool_command(name), *argv]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
@@ -73,7 +87,7 @@ def run_on_terminal(*argv: str, timeout: float = 60) -> tuple[int, str]:
     try:
         try:
             process = subprocess.Popen(
-                [str(BIN / "supvisorsctl"), *argv], stdin=subprocess.DEVNULL, stdout=slave
+                [*tool_command("supvisorsctl"), *argv], stdin=subprocess.DEVNULL, stdout=slave
             )
         finally:
             os.close(slave)  # the child keeps its copy: EOF (EIO) when it exits
@@ -176,11 +190,8 @@ def check_status_commands(cluster: Cluster, ctl: Ctl) -> None:
     }
     nicks = {instance.identifier: instance.nick for instance in cluster}
 
-    assert ctl("console_1", "sversion") == (
-        0,
-        cluster["console_1"].supvisors.get_api_version() + "\n",
-        "",
-    )
+    version = __import__("supvisors_ext").__version__
+    assert ctl("console_1", "sversion") == (0, f"0.19.1\nsupvisors_ext {version}\n", "")
     status, out, err = ctl("console_1", "application_info")
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == "Application      State     Major  Minor"

@@ -155,7 +155,7 @@ def hostile_frames(console: Any) -> list[list[bytes]]:
         [b"TICK", b"[1, 2, 3]"],
         [b"TICK", b"[" * 100_000],
         [b"NO_SUCH_TOPIC", json.dumps(valid).encode()],
-        tick_with(v=2),
+        tick_with(v=1),  # the schema of 0.1
         [b"TICK", json.dumps(missing).encode()],
         tick_with(sequence_counter="1"),
         tick_with(identifier=17),

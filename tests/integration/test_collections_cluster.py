@@ -227,6 +227,11 @@ def test_collection_cli_commands_end_to_end(web_cluster: Cluster) -> None:
     assert [(row[0], row[1], row[2]) for row in rows] == [
         (namespec.split(":")[0], namespec.split(":")[1], "RUNNING") for namespec in MEMBERS
     ]
+    code, out, _ = supvisorsctl(console, "collection", "signal", "HUP", "web-tier")
+    assert code == 0
+    assert out.splitlines() == [f"{namespec}: signalled" for namespec in MEMBERS]
+    code, out, err = supvisorsctl(console, "collection", "signal", "NOPE", "web-tier")
+    assert code == 1 and "web-tier: ERROR (BAD_SIGNAL" in err
     code, out, _ = supvisorsctl(console, "collection", "stop", "web-tier")
     assert code == 0
     assert out.splitlines() == [f"{namespec}: stopped" for namespec in MEMBERS]
@@ -235,6 +240,21 @@ def test_collection_cli_commands_end_to_end(web_cluster: Cluster) -> None:
     code, _, err = supvisorsctl(console, "collection", "start")
     assert code == 2
     assert "Error: collection start requires a collection name" in err
+
+
+def test_reread_and_update_print_the_collection_changes(web_cluster: Cluster) -> None:
+    console = web_cluster["console"]
+    path = console.conf_path.parent / "conf.d" / "collections.ini"
+    original = path.read_text()
+    try:
+        path.write_text(original + "\n[collection:late_one]\nprograms = nginx\n")
+        code, out, _ = supvisorsctl(console, "reread")
+        assert (code, out.splitlines()[-1]) == (0, "collection:late_one: available")
+    finally:
+        path.write_text(original)
+    code, out, _ = supvisorsctl(console, "update")
+    assert (code, out.splitlines()[-1]) == (0, "collection:late_one: removed")
+    assert "late_one" not in {c["name"] for c in console.supvisors.list_collections()}
 
 
 def test_local_start_collection_does_not_duplicate_a_managed_member(

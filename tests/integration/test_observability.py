@@ -283,7 +283,7 @@ def test_cli_statistics_and_events_commands(make_cluster: Any, capsys: Any) -> N
     wait_operation(cluster, ["a"])
     url = f"http://127.0.0.1:{a.http_port}"
     assert main(["-s", url, "stats_status"]) == 0
-    assert "Collecting Host statistics:    True" in capsys.readouterr().out
+    assert "Host statistics: True" in capsys.readouterr().out
     assert main(["-s", url, "disable_stats", "process"]) == 0
     assert main(["-s", url, "stats_period", "2"]) == 0
     assert a.supvisors.get_statistics_status() == {

@@ -170,6 +170,9 @@ def test_credentials_are_used_and_a_wrong_pair_is_reported(
         message="c does not report a's 401",
     )
     assert statename(a, c) != "RUNNING"
+    # the 401 is visible in the instance info too (docs/api.md `http_auth_refused`)
+    assert a.supvisors.get_instance_info(c.identifier)[0]["http_auth_refused"] is True
+    assert a.supvisors.get_instance_info(cluster["b"].identifier)[0]["http_auth_refused"] is False
     state = safe_state(c)
     assert state is not None and state["fsm_statename"] != "OPERATION"
     for instance in cluster:

@@ -13,10 +13,11 @@ def run(capsys: pytest.CaptureFixture[str]) -> Runner:
 
 
 HELP = [
-    "collection status         List all collections",
-    "collection status <name>  Show the processes of a collection",
-    "collection start <name>   Start the processes of a collection",
-    "collection stop <name>    Stop the processes of a collection",
+    "collection status               List all collections",
+    "collection status <name>        Show the processes of a collection",
+    "collection start <name>         Start the processes of a collection",
+    "collection stop <name>          Stop the processes of a collection",
+    "collection signal <sig> <name>  Signal the running processes of a collection",
 ]
 
 
@@ -72,9 +73,36 @@ def test_usage_errors(run: Runner) -> None:
         "Error: collection start requires a collection name\n",
     )
     assert run("collection", "stop")[2] == "Error: collection stop requires a collection name\n"
-    status, out, err = run("collection", "signal")
+    status, out, err = run("collection", "kick")
     assert (status, out) == (2, "")
-    assert err.splitlines() == ["Error: unknown collection subcommand 'signal'", *HELP]
+    assert err.splitlines() == ["Error: unknown collection subcommand 'kick'", *HELP]
+    assert run("collection", "signal") == (
+        2,
+        "",
+        "Error: collection signal requires a signal name\n",
+    )
+    assert run("collection", "signal", "HUP")[::2] == (
+        2,
+        "Error: collection signal requires a collection name\n",
+    )
+
+
+def test_signal_prints_one_line_per_member_in_priority_order(run: Runner) -> None:
+    status, out, err = run("collection", "signal", "HUP", "late", "buses", "nope")
+    assert status == 1
+    assert out.splitlines() == ["x:x: signalled", "g:y: signalled", "late: nothing to signal"]
+    assert err == "nope: ERROR (no such collection)\n"
+    assert [c for c in run.fake.calls if c[0] == "signal_collection"] == [
+        ("signal_collection", "buses", "HUP"),
+        ("signal_collection", "late", "HUP"),
+    ]
+
+
+def test_signal_with_a_bad_signal_is_the_servers_fault(run: Runner) -> None:
+    run.fake.failing["BAD"] = fault(11, "BAD_SIGNAL: BAD")
+    status, out, err = run("collection", "signal", "BAD", "buses")
+    assert (status, out) == (1, "")
+    assert err == "buses: ERROR (BAD_SIGNAL: BAD)\n"
 
 
 def test_server_without_collection_methods_is_a_fault(run: Runner) -> None:

@@ -49,7 +49,7 @@ def test_sstatus_prints_nicks_and_expected_only_when_exited(run: Runner) -> None
 
 
 def test_sversion_master_and_strategies(run: Runner) -> None:
-    assert run("sversion") == (0, "0.1.0\n", "")
+    assert run("sversion") == (0, "0.19.1\nsupvisors_ext 0.2.0\n", "")
     assert run("master")[1] == "Nick identifier: server_1\nIdentifier: 127.0.0.1:61000\n"
     assert run("strategies")[1].splitlines() == [
         "Auto-fencing: False",
@@ -290,7 +290,7 @@ def test_interactive_mode_reads_commands_and_exits_0(
     status = main(["-s", "http://127.0.0.1:9"], options=FakeOptions(FakeSupvisors()))
     captured = capsys.readouterr()
     assert status == 0  # even after a fault, as supervisorctl
-    assert "0.1.0\n" in captured.out
+    assert "0.19.1\n" in captured.out
     assert "nope: ERROR (no such application)" in captured.err
 
 

@@ -61,7 +61,7 @@ def test_namespecs_identifiers_and_fixed_values() -> None:
 
 def test_collection_subcommands_then_names() -> None:
     completer, _ = make()
-    assert all_matches(completer, "collection ") == ["status ", "start ", "stop "]
+    assert all_matches(completer, "collection ") == ["status ", "start ", "stop ", "signal "]
     assert all_matches(completer, "collection st") == ["status ", "start ", "stop "]
     assert all_matches(completer, "collection start ") == ["buses ", "late "]
     assert all_matches(completer, "collection stop b") == ["buses "]

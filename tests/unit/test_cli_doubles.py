@@ -76,7 +76,7 @@ class FakeSupvisors:
 
     # ----- status
     def get_api_version(self) -> str:
-        return "0.1.0"
+        return "0.19.1"
 
     def get_all_instances_info(self) -> list[dict[str, Any]]:
         return [self._instance(identifier) for identifier in sorted(NICKS)]
@@ -89,6 +89,8 @@ class FakeSupvisors:
             "loading": 42 if identifier != C1 else 0,
             "process_failure": identifier == C1,
             "remote_sequence_counter": 17,
+            "node_name": "127.0.0.1",
+            "port": int(identifier.rpartition(":")[2]),
         }
 
     def get_instance_info(self, identifier: str) -> list[dict[str, Any]]:
@@ -110,7 +112,40 @@ class FakeSupvisors:
         }
 
     def get_supvisors_state(self) -> dict[str, Any]:
-        return self._state_modes(S2, [C1])
+        return {**self._state_modes(S2, [C1]), "supvisors_ext_version": "0.2.0"}
+
+    def get_core_identifiers(self) -> list[dict[str, str]]:
+        return [{"identifier": i, "nick_identifier": NICKS[i]} for i in (S1, S2)]
+
+    def test_start_application(self, strategy: str, name: str) -> list[dict[str, Any]]:
+        self.calls.append(("test_start_application", strategy, name))
+        if self._application(name)["statename"] != "STOPPED":
+            raise fault(60, f"ALREADY_STARTED: {name}")
+        return [self._prediction(name, "scen2_hmi", "RUNNING", [C1], "")]
+
+    def test_start_process(self, strategy: str, namespec: str) -> list[dict[str, Any]]:
+        self.calls.append(("test_start_process", strategy, namespec))
+        return [
+            self._prediction(p["application_name"], p["process_name"], "FATAL", [], "no place")
+            for p in self.get_process_info(namespec)
+        ]
+
+    @staticmethod
+    def _prediction(group: str, name: str, state: str, ids: list[str], reason: str):
+        return {
+            "application_name": group,
+            "process_name": name,
+            "state": state,
+            "running_identifiers": ids,
+            "forced_reason": reason,
+        }
+
+    def start_any_process(self, strategy: str, regex: str, extra: str, wait: bool) -> str:
+        self._control("start_any_process", strategy, regex, extra, wait)
+        return "scen2_hci_01:scen2_hmi"
+
+    def get_statistics_status(self) -> dict[str, Any]:
+        return {"host_stats": True, "process_stats": False, "collecting_period": 5.0}
 
     def get_all_instances_state_modes(self) -> list[dict[str, Any]]:
         return [self._state_modes(i, False) for i in sorted(NICKS)]
@@ -241,6 +276,16 @@ class FakeSupvisors:
         return [
             {"name": "x", "group": "x", "status": 80, "description": "OK"},
             {"name": "y", "group": "g", "status": 40, "description": "ABNORMAL_TERMINATION: y"},
+        ]
+
+    def signal_collection(self, name: str, signal: str) -> list[dict[str, Any]]:
+        self._collection(name)
+        self._control("signal_collection", name, signal)
+        if name == "late":
+            return []
+        return [
+            {"name": "x", "group": "x", "status": 80, "description": "OK"},
+            {"name": "y", "group": "g", "status": 80, "description": "OK"},
         ]
 
     def stop_collection(self, name: str, wait: bool) -> list[dict[str, Any]]:

@@ -20,13 +20,13 @@ def make_membership() -> Membership:
     return membership
 
 
-def tick(counter: int) -> PeerTick:
-    return PeerTick(PEER.identifier, counter, 1000.0 + counter, 10.0 + counter, ())
+def tick(counter: int, run_id: str = "") -> PeerTick:
+    return PeerTick(PEER.identifier, counter, 1000.0 + counter, 10.0 + counter, (), run_id)
 
 
 def test_first_tick_starts_a_handshake() -> None:
     membership = make_membership()
-    assert membership.on_peer_restart(tick(5)) is False  # STOPPED: nothing to lose
+    assert membership.on_peer_restart(tick(5)) == ""  # STOPPED: nothing to lose
     assert membership.on_peer_tick(tick(5), 11.0, 1001.0) is True
     assert membership.context.instances[PEER.identifier].state == I.CHECKING
 
@@ -37,14 +37,40 @@ def test_tick_counter_going_back_means_a_restart() -> None:
     record = membership.context.instances[PEER.identifier]
     membership.on_peer_tick(tick(40), 11.0, 1001.0)
     record.state = I.RUNNING
-    assert membership.on_peer_restart(tick(40)) is False  # a repeated tick is no restart
-    assert membership.on_peer_restart(tick(41)) is False
-    assert membership.on_peer_restart(tick(3)) is True
+    assert membership.on_peer_restart(tick(40)) == ""  # a repeated tick is no restart
+    assert membership.on_peer_restart(tick(41)) == ""
+    assert membership.on_peer_restart(tick(3)) == "its tick counter went back"
     assert record.state == I.FAILED
-    assert membership.on_peer_restart(tick(2)) is False  # only once
+    assert membership.on_peer_restart(tick(2)) == ""  # only once
     record.state = I.STOPPED  # processed by the FSM: the next tick starts a handshake
     assert membership.on_peer_tick(tick(4), 12.0, 1002.0) is True
     assert record.state == I.CHECKING
+
+
+def test_a_new_run_id_means_a_restart_even_if_the_counter_did_not_go_back() -> None:
+    # a reload within one tick period: the new run's first tick repeats the old counter
+    membership = make_membership()
+    record = membership.context.instances[PEER.identifier]
+    assert membership.on_peer_tick(tick(1, "run-a"), 11.0, 1001.0) is True
+    assert record.tick.run_id == "run-a"
+    record.state = I.CHECKED
+    assert membership.on_peer_restart(tick(1, "run-a")) == ""
+    assert membership.on_peer_restart(tick(2, "run-b")) == "its run id changed from run-a to run-b"
+    assert record.state == I.FAILED
+    record.state = I.CHECKED  # even if still watched, the same new run is no second restart
+    assert membership.on_peer_restart(tick(3, "run-b")) == ""
+    record.state = I.STOPPED  # processed by the FSM: the next tick starts a new handshake
+    assert membership.on_peer_tick(tick(3, "run-b"), 12.0, 1002.0) is True
+    assert record.tick.run_id == "run-b" and record.state == I.CHECKING
+
+
+def test_a_sender_without_run_id_is_judged_by_its_counter() -> None:
+    membership = make_membership()
+    record = membership.context.instances[PEER.identifier]
+    membership.on_peer_tick(tick(5, "run-a"), 11.0, 1001.0)
+    record.state = I.RUNNING
+    assert membership.on_peer_restart(tick(6, "")) == ""
+    assert membership.on_peer_restart(tick(4, "")) == "its tick counter went back"
 
 
 def test_only_checked_or_running_peers_are_listened_to() -> None:

@@ -258,7 +258,8 @@ def test_messages_module_is_pure() -> None:
         ([b"TICK", b'"text"'], "payload must be a JSON object, got str"),
         ([b"TICK", b"{}"], "TICK: missing key 'v'"),
         ([b"TICK", b'{"v": true}'], "TICK: key 'v' must be int, got bool True"),
-        ([b"TICK", b'{"v": 2}'], "TICK: unsupported protocol version 2 (expected 1)"),
+        ([b"TICK", b'{"v": 1}'], "TICK: key 'v': unsupported protocol version 1 (this instance"),
+        ([b"TICK", b'{"v": 3}'], "unsupported protocol version 3 (this instance speaks 2)"),
         ([b"TICK", b"x" * (MAX_FRAME_BYTES + 1)], "frame 1 too large"),
         ([b"T" * (MAX_FRAME_BYTES + 1), b"{}"], "frame 0 too large"),
     ],
@@ -318,7 +319,7 @@ def test_int_accepted_for_float() -> None:
 
 def test_sender_hint_is_the_claimed_identifier() -> None:
     with pytest.raises(MessageError) as info:
-        decode(_frames(SAMPLES[0], v=2))
+        decode(_frames(SAMPLES[0], v=1))
     assert info.value.sender == "h1:60000"
     with pytest.raises(MessageError) as info:
         decode([b"TICK", b"{"])
@@ -397,3 +398,13 @@ def test_corrupted_payload_byte(message: Message, data: st.DataObject) -> None:
     index = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
     byte = data.draw(st.integers(min_value=0, max_value=255))
     _decode_or_message_error([topic, body[:index] + bytes([byte]) + body[index + 1 :]])
+
+
+def test_tick_run_id_travels_and_is_bounded() -> None:
+    tick = TickMessage("h1:60000", 1.0, "h1", 1, 1e9, 1.0, 1, 2, (), run_id="0123abcd")
+    decoded = decode(encode(tick))
+    assert isinstance(decoded, TickMessage) and decoded.run_id == "0123abcd"
+    assert "'run_id'" in _error(_frames(tick, run_id="x" * 65))
+    assert "missing key 'run_id'" in _error(
+        [b"TICK", json.dumps({k: v for k, v in _payload(tick).items() if k != "run_id"}).encode()]
+    )
