@@ -159,17 +159,28 @@ class EventClient:
             context.term()
 
     def _run_ws(self) -> None:
+        """Connect, read until stopped; reconnect after a refusal or a closed connection
+        (the server may start after the client, or restart), as Supvisors' clients do."""
+        from websockets.exceptions import WebSocketException
         from websockets.sync.client import connect
 
         path = "all" if self.all_subscriptions() else "/".join(sorted(self.headers))
-        with connect(f"ws://{self.node_name}:{self.event_port}/{path}") as connection:
-            while not self._stop.is_set():
-                try:
-                    message = connection.recv(timeout=POLL_TIMEOUT)
-                except TimeoutError:
-                    continue
-                header, body = json.loads(message)
-                self.on_receive(header, body)
+        uri = f"ws://{self.node_name}:{self.event_port}/{path}"
+        while not self._stop.is_set():
+            try:
+                with connect(uri, open_timeout=POLL_TIMEOUT * 4) as connection:
+                    self._read_ws(connection)
+            except (OSError, TimeoutError, WebSocketException):
+                self._stop.wait(POLL_TIMEOUT)
+
+    def _read_ws(self, connection: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                message = connection.recv(timeout=POLL_TIMEOUT)
+            except TimeoutError:
+                continue
+            header, body = json.loads(message)
+            self.on_receive(header, body)
 
 
 def stream_events(
