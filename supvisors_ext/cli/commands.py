@@ -32,6 +32,7 @@ class Arg(Enum):
     COLLECTION = "collection"
     PROGRAM = "program"
     STATISTICS = "statistics"
+    TOPIC = "topic"
 
 
 @dataclass(frozen=True)
@@ -353,6 +354,7 @@ COMMANDS: tuple[Command, ...] = (
             ("events", "Print every event of this instance as JSON lines until Ctrl-C"),
             ("events <topic> <topic>", "Print the events of these topics (process, hstats...)"),
         ),
+        (Arg.TOPIC,),
     ),
     Command(
         "stats",

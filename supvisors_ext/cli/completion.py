@@ -13,6 +13,7 @@ from supvisors_ext.cli.arguments import CONCILIATION, LOG_LEVELS, STARTING
 from supvisors_ext.cli.collection import SUBCOMMANDS
 from supvisors_ext.cli.commands import TABLE, Arg
 from supvisors_ext.cli.stats_commands import KINDS
+from supvisors_ext.client import TOPICS
 
 # the signal names supervisor accepts (`supervisor/options.py` signal_number), most used first
 SIGNALS = ("HUP", "INT", "QUIT", "KILL", "TERM", "USR1", "USR2", "STOP", "CONT")
@@ -79,6 +80,7 @@ class Completer:
             Arg.CONCILIATION: CONCILIATION,
             Arg.LOG_LEVEL: LOG_LEVELS,
             Arg.STATISTICS: KINDS,
+            Arg.TOPIC: TOPICS,
         }
         if kind in fixed:
             return list(fixed[kind])

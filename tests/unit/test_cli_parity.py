@@ -229,6 +229,7 @@ def test_completion_of_the_new_commands() -> None:
     assert all_matches(completer, "update_numprocs bus ") == []
     assert all_matches(completer, "disable ch") == ["check "]
     assert all_matches(completer, "enable_stats h") == ["host "]
+    assert all_matches(completer, "events hs") == ["hstats "]
     assert all_matches(completer, "collection signal ") == [
         "HUP ", "INT ", "QUIT ", "KILL ", "TERM ", "USR1 ", "USR2 ", "STOP ", "CONT "
     ]  # fmt: skip
