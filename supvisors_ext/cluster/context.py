@@ -71,13 +71,24 @@ class ProcessRecord:
     observations: dict[str, Observation] = field(default_factory=dict)
     forced: ForcedState | None = None
     last_event_mtime: float = 0.0
+    # the synthesis of the (immutable) observations and forced state, until `touch`
+    cached_view: ProcessView | None = field(default=None, repr=False, compare=False)
 
     @property
     def namespec(self) -> str:
         return make_namespec(self.group, self.name)
 
     def view(self) -> ProcessView:
-        return synthesize(self.observations.values(), self.forced)
+        """Synthesized once per change: the conflict check of every FSM evaluation and every
+        status query read it (docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual)."""
+        if self.cached_view is None:
+            self.cached_view = synthesize(self.observations.values(), self.forced)
+        return self.cached_view
+
+    def touch(self, now: float) -> None:
+        """The observations or the forced state changed at `now`."""
+        self.last_event_mtime = now
+        self.cached_view = None
 
     def info_on(self, identifier: str) -> LocalProcessInfo | None:
         observation = self.observations.get(identifier)
@@ -229,7 +240,7 @@ class Context:
             return False
         record.observations[identifier] = Observation(identifier, info, now)
         record.forced = None
-        record.last_event_mtime = now
+        record.touch(now)
         return True
 
     def remove_process(self, identifier: str, group: str, name: str, now: float) -> None:
@@ -238,7 +249,7 @@ class Context:
         if record is None:
             return
         record.observations.pop(identifier, None)
-        record.last_event_mtime = now
+        record.touch(now)
         if not record.observations:
             application = self.applications[group]
             del application.processes[name]
@@ -255,7 +266,7 @@ class Context:
         record = self.find_process(group, name)
         if record is not None:
             record.forced = forced
-            record.last_event_mtime = forced.since
+            record.touch(forced.since)
 
     def conflicts(self) -> list[ProcessRecord]:
         """Managed processes running on more than one instance
