@@ -1,8 +1,9 @@
 """A process record's synthesized view is kept between changes and follows every change.
 
-The view is cached on the record (docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual):
-these tests check that each way the context changes a record gives a fresh, correct view, and
-that an unchanged record is not synthesized again.
+The view is cached on the record
+(docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual): these tests check that
+each way the context changes a record gives a fresh, correct view, and that an unchanged record
+is not synthesized again.
 """
 
 from __future__ import annotations
