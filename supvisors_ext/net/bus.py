@@ -39,6 +39,8 @@ from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
     MessageError,
+    StateMessage,
+    StateModes,
     TickMessage,
     decode,
     encode,
@@ -266,6 +268,7 @@ class _Worker:
         self._peers = peers
         self._inbox = inbox
         self._tick_counters: dict[str, int] = {}  # last heartbeat counter per sender
+        self._states: dict[str, StateModes] = {}  # last state & modes per sender
         self._wakeup = wakeup
         self._stop_event = stop_event
         self._sockets: list[zmq.Socket[bytes]] = []
@@ -352,9 +355,10 @@ class _Worker:
     def _drain_inbound(self, sub: zmq.Socket[bytes]) -> None:
         """Decode up to a batch of messages into the inbox, then wake the main thread once.
 
-        A batch of heartbeats only does not wake it: ticks just feed the liveness counters,
-        which the main thread reads at its own next tick, so supervisord's loop is not spun
-        for them (idle CPU); anything else is handed over at once (propagation latency).
+        A batch of heartbeats and unchanged STATE refreshes only does not wake it: ticks just
+        feed the liveness counters, which the main thread reads at its own next tick, so
+        supervisord's loop is not spun for them (idle CPU); anything else is handed over at once
+        (propagation latency).
         """
         count = 0
         urgent = False
@@ -375,8 +379,14 @@ class _Worker:
             self._wake()
 
     def _is_urgent(self, message: Message) -> bool:
-        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted)
-        starts a handshake, which must not wait for our next tick."""
+        """Everything but a routine heartbeat or an unchanged STATE refresh: a sender's first
+        tick (or one after it restarted) starts a handshake, which must not wait for our next
+        tick; a STATE equal to the sender's previous one carries no news (it is still queued,
+        for the next local tick)."""
+        if isinstance(message, StateMessage):
+            last_state = self._states.get(message.identifier)
+            self._states[message.identifier] = message.state_modes
+            return last_state != message.state_modes
         if not isinstance(message, TickMessage):
             return True
         last = self._tick_counters.get(message.identifier)
