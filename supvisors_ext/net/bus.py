@@ -27,12 +27,12 @@ Threads and ownership (docs/architecture.md#thread-model):
 from __future__ import annotations
 
 import queue
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.messages import (
@@ -55,6 +55,9 @@ _POLL_MS = 500
 _BATCH = 500  # messages handled per socket before polling again (no starvation)
 _RECONNECT_IVL_MS = 100
 _RECONNECT_IVL_MAX_MS = 1_000
+# a monitor event's first frame: 16-bit event id, 32-bit value, no padding (zmq_socket_monitor);
+# parsed here because pyzmq's zmq.utils.monitor imports asyncio (~3 MB of RSS for nothing)
+_MONITOR_HEAD = struct.Struct("=Hi")
 _PUBLISH, _CONNECT, _DISCONNECT, _STOP = b"publish", b"connect", b"disconnect", b"stop"
 
 
@@ -421,11 +424,14 @@ class _Worker:
         would have reconnected anyway (peer restart), and vital when it would not."""
         while True:
             try:
-                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+                frames = monitor.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            address = bytes(event["endpoint"]).decode(errors="replace")
-            if self._guard.handshake_failed(event["event"], event["value"], address):
+            if len(frames) != 2 or len(frames[0]) != _MONITOR_HEAD.size:
+                continue  # not a monitor event of this libzmq version: nothing to act on
+            event, value = _MONITOR_HEAD.unpack(frames[0])
+            address = frames[1].decode(errors="replace")
+            if self._guard.handshake_failed(event, value, address):
                 continue
             for identifier, connected in list(self._connected.items()):
                 if connected == address:
