@@ -359,15 +359,42 @@ def measure_failover(cluster: Cluster, items: int) -> dict[str, Any]:
     }
 
 
-def measure_bare_rss(root: Path, nodes: int, items: int) -> dict[str, float]:
-    """RSS of supervisord without the plugin, one server and one console, same programs."""
+MEMORY_NICKS = ("server_1", "console_1")
+
+
+def running_programs(cluster: Cluster) -> dict[str, list[str]]:
+    """Namespecs RUNNING on the instances whose memory is compared."""
+    running = {}
+    for nick in MEMORY_NICKS:
+        client = KeepAliveRpc(cluster[nick].http_port)
+        try:
+            infos = client.call("supervisor.getAllProcessInfo")
+        finally:
+            client.close()
+        running[nick] = [f"{i['group']}:{i['name']}" for i in infos if i["statename"] == "RUNNING"]
+    return running
+
+
+def measure_bare_rss(
+    root: Path, nodes: int, items: int, running: dict[str, list[str]]
+) -> dict[str, float]:
+    """RSS of supervisord without the plugin, same programs, the same ones running."""
     result = {}
     with Cluster(root / "bare", plugin=False) as bare:
         build(bare, root / "bare", nodes, items)
-        for nick in ("server_1", "console_1"):
+        for nick in MEMORY_NICKS:
             bare.start(nick)
-        time.sleep(2.0)  # autostarted programs spawned, memory settled
-        for nick in ("server_1", "console_1"):
+            client = KeepAliveRpc(bare[nick].http_port)
+            try:
+                for namespec in running[nick]:
+                    try:
+                        client.call("supervisor.startProcess", namespec, False)
+                    except Exception:  # noqa: BLE001 - already started by autostart
+                        pass
+            finally:
+                client.close()
+        time.sleep(2.0)  # spawned, memory settled
+        for nick in MEMORY_NICKS:
             result[nick] = psutil.Process(bare[nick].pid).memory_info().rss / 2**20
     return result
 
@@ -391,6 +418,11 @@ def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any
                 point["rest"] = measure_rest(cluster, args.idle_window, profile_dir)
                 log(f"N={nodes} X={items}: idle cpu {point['rest']['cpu_percent_median']:.2f} %")
                 point["calls"] = measure_calls(cluster)
+                running = running_programs(cluster)
+                point["rss_after_calls_mib"] = {
+                    nick: psutil.Process(cluster[nick].pid).memory_info().rss / 2**20
+                    for nick in MEMORY_NICKS
+                }
                 peers = [OBSERVER, "server_1", "server_2", "console_2"]
                 propagation = measure_propagation(
                     cluster, peers, OBSERVER, args.changes, 0.005, args.rng
@@ -402,10 +434,14 @@ def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any
         finally:
             os.environ.pop(PROFILE_DIR_ENV, None)
             os.environ.pop("PYTHONPATH", None)
-        bare = measure_bare_rss(root, nodes, items)
+        bare = measure_bare_rss(root, nodes, items, running)
         ours = point["rest"]["per_instance"]
         point["memory"] = {
-            nick: {"bare_mib": rss, "plugin_share_mib": ours[nick]["rss_mib"] - rss}
+            nick: {
+                "bare_mib": rss,
+                "running": len(running[nick]),
+                "plugin_share_mib": ours[nick]["rss_mib"] - rss,
+            }
             for nick, rss in bare.items()
         }
     point["load_after"] = load_average()
