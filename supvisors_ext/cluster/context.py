@@ -127,6 +127,10 @@ class Context:
         self.local_identifier = local.identifier
         self.rules = rules
         self.applications: dict[str, ApplicationRecord] = {}
+        # +1 at every change of a process record: what is derived from all of them is kept
+        # until the next change (every FSM evaluation asks for the conflicts)
+        self.revision = 0
+        self._conflicts: tuple[int, tuple[ProcessRecord, ...]] = (-1, ())
 
     # ----- instances
     @property
@@ -241,6 +245,7 @@ class Context:
         record.observations[identifier] = Observation(identifier, info, now)
         record.forced = None
         record.touch(now)
+        self.revision += 1
         return True
 
     def remove_process(self, identifier: str, group: str, name: str, now: float) -> None:
@@ -250,6 +255,7 @@ class Context:
             return
         record.observations.pop(identifier, None)
         record.touch(now)
+        self.revision += 1
         if not record.observations:
             application = self.applications[group]
             del application.processes[name]
@@ -267,17 +273,22 @@ class Context:
         if record is not None:
             record.forced = forced
             record.touch(forced.since)
+            self.revision += 1
 
     def conflicts(self) -> list[ProcessRecord]:
         """Managed processes running on more than one instance
         (docs/design/failures.md#conciliation)."""
-        return [
-            record
-            for application in self.applications.values()
-            if application.managed
-            for record in application.processes.values()
-            if len(record.view().running_identifiers) > 1
-        ]
+        revision, found = self._conflicts
+        if revision != self.revision:
+            found = tuple(
+                record
+                for application in self.applications.values()
+                if application.managed
+                for record in application.processes.values()
+                if len(record.view().running_identifiers) > 1
+            )
+            self._conflicts = (self.revision, found)
+        return list(found)
 
     def failed_processes_on(self, identifier: str) -> list[ProcessRecord]:
         return [

@@ -76,3 +76,22 @@ def test_forced_state_gives_a_fresh_view_until_the_next_event() -> None:
     cluster.run("server_1", GROUP, BUS, 6.0)
     assert record.view().state == P.RUNNING
     fresh(cluster.context)
+
+
+def test_conflicts_follow_every_kind_of_change() -> None:
+    cluster = scenario2()
+    context = cluster.context
+    cluster.run("server_1", GROUP, BUS, 1.0)
+    cluster.run("server_2", GROUP, BUS, 2.0)
+    assert len(context.conflicts()) == 1
+    revision = context.revision
+    assert len(context.conflicts()) == 1 and context.revision == revision  # kept, no change
+    context.remove_process(cluster.id("server_2"), GROUP, BUS, 3.0)
+    assert context.conflicts() == []
+    cluster.run("server_3", GROUP, BUS, 4.0)
+    assert len(context.conflicts()) == 1
+    forced = ForcedState(P.FATAL, "lost", cluster.id("server_3"), 5.0)
+    context.force_state(GROUP, BUS, forced)  # a forced state keeps the running identifiers
+    assert len(context.conflicts()) == 1
+    context.forget_instance(cluster.id("server_3"), 6.0)
+    assert context.conflicts() == []
