@@ -116,6 +116,7 @@ class SupvisorsPlugin:
         self.distribution_started = False
         self.global_stop_started = False
         self.published_state: messages.StateModes | None = None
+        self.peer_reports: dict[str, tuple[messages.StateModes, PeerReport]] = {}
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
         self.ticker: Ticker | None = None
@@ -413,14 +414,7 @@ class SupvisorsPlugin:
         views = []
         for record in self.context.instances.values():
             modes = record.state_modes
-            report = None
-            if modes is not None:
-                running = frozenset(
-                    ident
-                    for ident, state in modes.instance_states
-                    if state == InstanceStates.RUNNING
-                )
-                report = PeerReport(modes.fsm_state, modes.master_identifier, running)
+            report = None if modes is None else self.peer_report(record.identifier, modes)
             names = {record.identifier, record.id.nick, *record.stereotypes}
             views.append(
                 InstanceView(
@@ -449,6 +443,19 @@ class SupvisorsPlugin:
             distribution_done=self.distribution_started and self.driver.distribution_done(),
             global_stop_done=self.global_stop_started and self.driver.global_stop_done(),
         )
+
+    def peer_report(self, identifier: str, modes: messages.StateModes) -> PeerReport:
+        """What the FSM reads of a peer's state & modes, derived once per STATE received
+        (every evaluation reads every instance's: N x N per tick otherwise)."""
+        held = self.peer_reports.get(identifier)
+        if held is not None and held[0] is modes:
+            return held[1]
+        running = frozenset(
+            ident for ident, state in modes.instance_states if state == InstanceStates.RUNNING
+        )
+        report = PeerReport(modes.fsm_state, modes.master_identifier, running)
+        self.peer_reports[identifier] = (modes, report)
+        return report
 
     def _has_rules_error(self, identifier: str, modes: messages.StateModes | None) -> bool:
         """Our own error we know; a peer's comes with its published state & modes."""

@@ -1,8 +1,10 @@
-"""Waiting (deferred) RPCs are polled again once their poll delay is over after a change.
+"""What supervisord's loop does less of, with the same outcome
+(docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual).
 
+Waiting (deferred) RPCs are polled again once their poll delay is over after a change:
 supervisord polls a waiting call only on a loop pass at least `delay` after its previous poll
 (`supervisor/http.py` `deferring_http_channel.writable`); the plugin therefore asks for a second
-wake-up after that delay (docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual).
+wake-up after that delay. A peer's report to the FSM is derived once per STATE received.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from supvisors_ext.host.adapter import SupervisorAdapter
+from supvisors_ext.messages import StateModes
+from supvisors_ext.model import InstanceStates, SupvisorsStates
 from supvisors_ext.runtime.plugin import WAKE_MARGIN, SupvisorsPlugin
 
 
@@ -66,3 +70,19 @@ def test_a_change_with_a_waiting_call_wakes_now_and_after_its_delay() -> None:
 def test_a_change_without_waiting_call_wakes_once() -> None:
     recorder = rearm(0)
     assert (recorder.wakeups, recorder.alarms) == (1, [])
+
+
+def modes(master: str, running: tuple[str, ...]) -> StateModes:
+    states = tuple((ident, InstanceStates.RUNNING) for ident in running)
+    return StateModes(SupvisorsStates.OPERATION, False, False, master, False, False, states, "", ())
+
+
+def test_peer_report_derived_once_per_state_received() -> None:
+    plugin = SimpleNamespace(peer_reports={})
+    first = modes("a", ("a", "b"))
+    report = SupvisorsPlugin.peer_report(plugin, "b", first)  # type: ignore[arg-type]
+    assert (report.master_identifier, report.running_identifiers) == ("a", frozenset({"a", "b"}))
+    assert SupvisorsPlugin.peer_report(plugin, "b", first) is report  # type: ignore[arg-type]
+    second = modes("b", ("b",))  # a new STATE: a new report
+    again = SupvisorsPlugin.peer_report(plugin, "b", second)  # type: ignore[arg-type]
+    assert (again.master_identifier, again.running_identifiers) == ("b", frozenset({"b"}))
