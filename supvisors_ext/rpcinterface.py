@@ -52,8 +52,9 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
         plugin = _build_plugin(supervisord, options)
         _PLUGINS[supervisord] = plugin
     service = _collections(supervisord)
-    if plugin.read_program_origins not in service.reread_hooks:
-        service.reread_hooks.append(plugin.read_program_origins)  # new groups after `update`
+    read_program_origins = plugin.events.read_program_origins
+    if read_program_origins not in service.reread_hooks:
+        service.reread_hooks.append(read_program_origins)  # new groups after `update`
     return compose_namespace(plugin, lambda: current_service(supervisord))
 
 
@@ -69,7 +70,14 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             guards, context, fsm, plugin.config, plugin.adapter, driver.jobs, plugin.rules
         ),
         cluster=ClusterHandler(
-            guards, context, fsm, plugin.config, plugin.logger, plugin.sync, plugin.repair, plugin
+            guards,
+            context,
+            fsm,
+            plugin.config,
+            plugin.logger,
+            plugin.sync,
+            plugin.repair,
+            plugin.loop,
         ),
         applications=ApplicationHandler(guards, driver, plugin.adapter, context.local_identifier),
         processes=ProcessHandler(guards, context, fsm, driver, steps),

@@ -14,7 +14,6 @@ from supvisors_ext.cluster.status import (
     Observation,
     OperationalStatus,
     ProcessView,
-    is_failed,
     operational_status,
     synthesize,
 )
@@ -289,11 +288,3 @@ class Context:
             )
             self._conflicts = (self.revision, found)
         return list(found)
-
-    def failed_processes_on(self, identifier: str) -> list[ProcessRecord]:
-        return [
-            record
-            for record in self.iter_processes()
-            if (info := record.info_on(identifier)) is not None
-            and is_failed(ProcessView(info.state, info.expected, (), ""))
-        ]

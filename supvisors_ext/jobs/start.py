@@ -111,15 +111,6 @@ class StartJob:
     def current(self) -> list[ProcessRequest]:
         return self.stages[self.stage_index] if 0 <= self.stage_index < len(self.stages) else []
 
-    def pending_targets(self) -> list[tuple[str, ProcessRequest]]:
-        """Requests placed but not yet running: their load is still pending on the target."""
-        return [
-            (request.target, request)
-            for stage in self.stages
-            for request in stage
-            if request.status == RequestStatus.REQUESTED and request.target
-        ]
-
     def step(self, context: Context, now: float) -> list[JobCommand]:
         """Advance the job; return what must be done now."""
         if self.ended:

@@ -34,7 +34,8 @@ from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
-from supvisors_ext.runtime.driver import Driver, Ticket
+from supvisors_ext.runtime.admission_client import Ticket
+from supvisors_ext.runtime.driver import Driver
 
 R = RunningFailureStrategies
 

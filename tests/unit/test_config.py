@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from supvisors_ext import config as config_module
+from supvisors_ext import config_values as config_values_module
 from supvisors_ext.config import (
     LATER_OPTIONS,
     Config,
@@ -17,8 +19,8 @@ from supvisors_ext.config import (
     Multicast,
     ParsedConfig,
     parse_config,
-    parse_instance_item,
 )
+from supvisors_ext.config_values import parse_instance_item
 from supvisors_ext.model import (
     ConciliationStrategies,
     InstanceId,
@@ -138,8 +140,9 @@ def test_values_and_keys_are_trimmed() -> None:
     assert parsed.config.loglevel is LogLevels.debug
 
 
-def test_config_imports_no_io_module() -> None:
-    tree = ast.parse(Path(config_module.__file__).read_text())
+@pytest.mark.parametrize("module", [config_module, config_values_module])
+def test_config_imports_no_io_module(module: Any) -> None:
+    tree = ast.parse(Path(module.__file__).read_text())
     imported = {
         alias.name
         for node in ast.walk(tree)

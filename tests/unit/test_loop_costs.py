@@ -16,6 +16,7 @@ from typing import Any
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.messages import StateModes
 from supvisors_ext.model import InstanceStates, SupvisorsStates
+from supvisors_ext.runtime.cluster_loop import ClusterLoop
 from supvisors_ext.runtime.plugin import WAKE_MARGIN, SupvisorsPlugin
 
 
@@ -80,9 +81,9 @@ def modes(master: str, running: tuple[str, ...]) -> StateModes:
 def test_peer_report_derived_once_per_state_received() -> None:
     plugin = SimpleNamespace(peer_reports={})
     first = modes("a", ("a", "b"))
-    report = SupvisorsPlugin.peer_report(plugin, "b", first)  # type: ignore[arg-type]
+    report = ClusterLoop.peer_report(plugin, "b", first)  # type: ignore[arg-type]
     assert (report.master_identifier, report.running_identifiers) == ("a", frozenset({"a", "b"}))
-    assert SupvisorsPlugin.peer_report(plugin, "b", first) is report  # type: ignore[arg-type]
+    assert ClusterLoop.peer_report(plugin, "b", first) is report  # type: ignore[arg-type]
     second = modes("b", ("b",))  # a new STATE: a new report
-    again = SupvisorsPlugin.peer_report(plugin, "b", second)  # type: ignore[arg-type]
+    again = ClusterLoop.peer_report(plugin, "b", second)  # type: ignore[arg-type]
     assert (again.master_identifier, again.running_identifiers) == ("b", frozenset({"b"}))
