@@ -133,6 +133,7 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        self.inbox.watch_signals()
         enable_nodelay(self.adapter.options)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
@@ -154,6 +155,7 @@ class SupvisorsPlugin:
         if self.dispatcher is not None:
             self.dispatcher.unregister(self.adapter.socket_map())
         if self.inbox is not None:
+            self.inbox.unwatch_signals()
             self.inbox.close()
         self.ticker = self.dispatcher = self.inbox = self.events.ticker = None
         self.adapter.unsubscribe_all()
