@@ -34,6 +34,7 @@ import json
 import os
 import pstats
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -250,7 +251,7 @@ PROFILE_KEYS = {
     "wakeups": ("mainloop.py", "handle_read_event"),
     "plugin_ticks": ("plugin.py", "on_tick"),
     "driver_steps": ("driver.py", "step"),
-    "evaluations": ("plugin.py", "evaluate"),
+    "evaluations": ("cluster_loop.py", "evaluate"),
     "items_handled": ("sync.py", "handle"),
     "publications": ("bus.py", "publish"),
 }
@@ -399,6 +400,14 @@ def measure_bare_rss(
     return result
 
 
+def keep_logs(folder: Path, target: Path) -> None:
+    """Copy every supervisord log of a failed point (the temporary folder goes away)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for log_file in folder.glob("*/supervisord.log"):
+        shutil.copy(log_file, target / f"{log_file.parent.name}.log")
+    log(f"logs kept in {target}")
+
+
 def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any]:
     point: dict[str, Any] = {"nodes": nodes, "items": items, "load_before": load_average()}
     with tempfile.TemporaryDirectory(prefix=f"scale-{nodes}-{items}-") as tmp:
@@ -431,6 +440,9 @@ def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any
                 point["propagation"] = propagation
                 point["failover"] = measure_failover(cluster, items)
                 log(f"N={nodes} X={items}: failover {point['failover']}")
+        except Exception:
+            keep_logs(root / "cluster", args.json.parent / f"scale-logs-{nodes}-{items}")
+            raise
         finally:
             os.environ.pop(PROFILE_DIR_ENV, None)
             os.environ.pop("PYTHONPATH", None)
