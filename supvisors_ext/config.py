@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from supvisors_ext.config_values import (
     ConfigError,
@@ -35,7 +36,7 @@ from supvisors_ext.model import (
 # supervisord's own key, normally stripped before the factory runs (options.py get_plugins)
 FACTORY_KEY = "supervisor.rpcinterface_factory"
 LATER_OPTIONS = frozenset(
-    "event_link event_port disabilities_file stats_enabled stats_collecting_period stats_periods"
+    "event_link event_port stats_enabled stats_collecting_period stats_periods"
     " stats_histo stats_irix_mode software_name software_icon css_files tail_limit"
     " tailf_limit".split()
 )
@@ -43,7 +44,7 @@ MUST_OPTIONS = frozenset(
     "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
     " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
     " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
-    " loglevel multicast_group multicast_interface multicast_ttl".split()
+    " loglevel multicast_group multicast_interface multicast_ttl disabilities_file".split()
 ) | {"bus_secret_key_file", "bus_public_keys_dir"}
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 
@@ -86,6 +87,8 @@ class Config:
     # discovery mode (docs/configuration.md#discovery-mode); None: only the instances of
     # supvisors_list
     multicast: Multicast | None = None
+    # where enable/disable persist (docs/configuration.md); '' keeps them in memory only
+    disabilities_file: str = ""
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -213,7 +216,7 @@ def _bus_keys(
 
 
 def _multicast(values: Mapping[str, str], warnings: list[str]) -> Multicast | None:
-    """`multicast_group = IP:port`, `multicast_interface = IP`, `multicast_ttl` in [1;255]."""
+    """`multicast_group = IP:port`, `multicast_interface = IP`, `multicast_ttl` in [0;255]."""
     text = values.get("multicast_group", "")
     if not text:
         warnings.extend(
@@ -237,7 +240,7 @@ def _multicast(values: Mapping[str, str], warnings: list[str]) -> Multicast | No
             "multicast_interface",
             f"{interface!r} is not the IPv4 address of a local interface (e.g. 192.168.1.12)",
         )
-    ttl = read_integer("multicast_ttl", values.get("multicast_ttl", "1"), 1, 255)
+    ttl = read_integer("multicast_ttl", values.get("multicast_ttl", "1"), 0, 255)
     return Multicast(address, int(port), interface, ttl)
 
 
@@ -247,6 +250,20 @@ def _ipv4(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _disabilities_file(text: str, host: LocalHost) -> str:
+    """A file path (`~` and the %(...)s names expanded); its folder is created when written."""
+    if not text:
+        return ""
+    path = expand_value("disabilities_file", text, host)
+    if path.endswith("/"):
+        raise ConfigError("disabilities_file", f"{text!r} names a folder, a file path is expected")
+    if path.startswith("~/") and "HOME" in host.environ:
+        path = host.environ["HOME"] + path[1:]
+    if host.here is not None and not PurePath(path).is_absolute():
+        path = str(PurePath(host.here, path))
+    return path
 
 
 def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
@@ -274,7 +291,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         stereotypes=stereotypes,
         core_identifiers=core_identifiers,
         synchro_options=synchro_options,
-        synchro_timeout=read_integer("synchro_timeout", get("synchro_timeout", "15"), 1, 1200),
+        synchro_timeout=read_integer("synchro_timeout", get("synchro_timeout", "15"), 0, 1200),
         inactivity_ticks=read_integer("inactivity_ticks", get("inactivity_ticks", "2"), 2, 720),
         tick_period=read_number("tick_period", get("tick_period", "1.0"), 0.2, 10.0),
         starting_strategy=read_enum(
@@ -293,6 +310,7 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         loglevel=read_enum("loglevel", LogLevels, get("loglevel", "info")),
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
+        disabilities_file=_disabilities_file(get("disabilities_file", ""), host),
     )
     if (
         multicast is not None

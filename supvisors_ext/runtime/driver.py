@@ -71,10 +71,11 @@ class Driver:
 
     # ----- planning
     def start_application(
-        self, application: ApplicationRecord, strategy: StartingStrategies
+        self, application: ApplicationRecord, strategy: StartingStrategies, repair: bool = False
     ) -> StartJob:
+        """`repair`: a failover start, each process with the extra args of its last start."""
         job, commands = self.jobs.start_application(
-            application, strategy, self.local, time.monotonic()
+            application, strategy, self.local, time.monotonic(), reuse_extra_args=repair
         )
         self.admission.bind(application.name, job)
         self.execute(commands)
@@ -87,9 +88,16 @@ class Driver:
         records: list[ProcessRecord],
         strategy: StartingStrategies,
         extra_args: str,
+        repair: bool = False,
     ) -> StartJob:
         job, commands = self.jobs.start_processes(
-            application, records, strategy, self.local, time.monotonic(), extra_args
+            application,
+            records,
+            strategy,
+            self.local,
+            time.monotonic(),
+            extra_args,
+            reuse_extra_args=repair,
         )
         key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
         self.admission.bind(key, job)

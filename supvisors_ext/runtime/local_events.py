@@ -52,7 +52,11 @@ class LocalEvents:
         configfile = self.adapter.options.configfile
         try:
             parser = read_config_files(configfile, os.environ)
-            self.adapter.origins = program_origins(parser, os.path.dirname(configfile))
+            origins = program_origins(parser, os.path.dirname(configfile))
+            for key, origin in self.adapter.origins.items():  # processes update_numprocs added
+                if key not in origins and self.adapter.find(*key) is not None:
+                    origins[key] = origin
+            self.adapter.origins = origins
         except (OSError, ValueError, KeyError) as exc:
             self.logger.warn(f"cannot read program names from {configfile}: {exc}")
 
@@ -106,12 +110,20 @@ class LocalEvents:
         group = self.adapter.supervisord.process_groups.get(event.group)
         if group is None:
             return
+        self.adapter.apply_disabilities()  # new process objects of a disabled program
         for process in group.processes.values():
             info = self.adapter.local_info(process, now)
             self.context.update_process(self.context.local_identifier, info, now)
             self.sync.publish_process(info, added=True)
         self.log_new_rules_warnings()
         self.own_restarts(group)
+
+    def forget_local(self, removed: list[tuple[str, str]]) -> None:
+        """Local processes that left supervisord without a group event (update_numprocs)."""
+        now = time.monotonic()
+        for group, name in removed:
+            self.context.remove_process(self.context.local_identifier, group, name, now)
+            self.sync.publish_removed(group, name)
 
     def on_group_removed(self, event: Any) -> None:
         now = time.monotonic()

@@ -18,9 +18,11 @@ from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.cluster.membership import Membership
 from supvisors_ext.config import Config
 from supvisors_ext.host.adapter import SupervisorAdapter
+from supvisors_ext.host.disabilities import DisabilitiesFile
 from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
+from supvisors_ext.host.numprocs import NumprocsEditor
 from supvisors_ext.model import RunningFailureStrategies
 from supvisors_ext.net.bus_thread import BusFailure
 from supvisors_ext.net.network import local_network_info
@@ -112,7 +114,20 @@ class SupvisorsPlugin:
         self.ticker: Ticker | None = None
         self._subscribe()
         self.events.read_program_origins()
+        self.disabilities = DisabilitiesFile(config.disabilities_file)
+        self.restore_disabilities()
+        self.numprocs = NumprocsEditor(supervisord, self.adapter, logger)
         self.events.load_local_processes()
+
+    def restore_disabilities(self) -> None:
+        """Before supervisord's first autostart pass: the programs disabled before a restart."""
+        disabled, error = self.disabilities.load()
+        if error:
+            self.logger.error(error)
+        self.adapter.disabled_programs = disabled
+        self.adapter.apply_disabilities()
+        if disabled:
+            self.logger.info(f"disabled programs: {', '.join(sorted(disabled))}")
 
     # ----- lifecycle
     def _subscribe(self) -> None:
@@ -211,6 +226,7 @@ class SupvisorsPlugin:
             self.logger.warn(
                 f"{identifier} FAILED: no tick for {self.config.inactivity_ticks} ticks"
             )
+        self.events.forget_local(self.numprocs.sweep())
         self.driver.step()
         self.loop.refresh_grants()
         self.loop.evaluate()

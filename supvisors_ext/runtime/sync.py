@@ -42,7 +42,10 @@ def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy]
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
         rpc = proxy.supvisors
-        network = network_from_payload(rpc.get_network_info(peer))
+        networks = rpc.get_network_info(peer)
+        if not isinstance(networks, list) or len(networks) != 1:
+            raise ValueError(f"get_network_info({peer}) returned {networks!r}")
+        network = network_from_payload(networks[0])
         seen = rpc.get_instance_info(local)
         if not isinstance(seen, list) or len(seen) != 1:
             raise ValueError(f"get_instance_info({local}) returned {seen!r}")

@@ -160,6 +160,7 @@ def test_config_imports_no_io_module(module: Any) -> None:
 @pytest.mark.parametrize(
     "option, text, expected",
     [
+        ("synchro_timeout", "0", 0),
         ("synchro_timeout", "1", 1),
         ("synchro_timeout", "1200", 1200),
         ("synchro_timeout", "+30", 30),
@@ -179,11 +180,10 @@ def test_numbers_valid(option: str, text: str, expected: float) -> None:
 @pytest.mark.parametrize(
     "option, text, bounds",
     [
-        ("synchro_timeout", "0", "an integer in [1;1200]"),
-        ("synchro_timeout", "1201", "an integer in [1;1200]"),
-        ("synchro_timeout", "15s", "an integer in [1;1200]"),
-        ("synchro_timeout", "1.5", "an integer in [1;1200]"),
-        ("synchro_timeout", "", "an integer in [1;1200]"),
+        ("synchro_timeout", "1201", "an integer in [0;1200]"),
+        ("synchro_timeout", "15s", "an integer in [0;1200]"),
+        ("synchro_timeout", "1.5", "an integer in [0;1200]"),
+        ("synchro_timeout", "", "an integer in [0;1200]"),
         ("inactivity_ticks", "1", "an integer in [2;720]"),
         ("inactivity_ticks", "721", "an integer in [2;720]"),
         ("inactivity_ticks", "two", "an integer in [2;720]"),
@@ -685,12 +685,8 @@ def test_multicast_defaults_and_off() -> None:
             "multicast_interface: '239.0.0.2' is not the IPv4 address",
         ),
         (
-            {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "0"},
-            "multicast_ttl: '0' is not an integer in [1;255]",
-        ),
-        (
             {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "256"},
-            "multicast_ttl: '256' is not an integer in [1;255]",
+            "multicast_ttl: '256' is not an integer in [0;255]",
         ),
     ],
 )
@@ -746,3 +742,21 @@ def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
         "core_identifiers: 'server' matches no instance of supvisors_list and no stereotype"
         " (kept: it may be discovered later)",
     )
+
+
+def test_supvisors_lower_bounds_accepted() -> None:
+    """Supvisors 0.19.1 accepts synchro_timeout = 0 and multicast_ttl = 0."""
+    parsed = parse(synchro_timeout="0", multicast_group="239.0.0.1:5000", multicast_ttl="0")
+    assert parsed.config.synchro_timeout == 0
+    assert parsed.config.multicast is not None and parsed.config.multicast.ttl == 0
+
+
+def test_disabilities_file_resolved() -> None:
+    assert parse().config.disabilities_file == ""
+    path = parse(disabilities_file="/var/tmp/d.json").config.disabilities_file
+    assert path == "/var/tmp/d.json"
+
+
+def test_disabilities_file_folder_refused() -> None:
+    with pytest.raises(ConfigError, match="names a folder"):
+        parse(disabilities_file="/var/tmp/")
