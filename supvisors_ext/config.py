@@ -32,20 +32,29 @@ from supvisors_ext.model import (
     SupvisorsFailureStrategies,
     SynchronizationOptions,
 )
+from supvisors_ext.obsconfig import ObservabilityOptions, read_observability
 
 # supervisord's own key, normally stripped before the factory runs (options.py get_plugins)
 FACTORY_KEY = "supervisor.rpcinterface_factory"
-LATER_OPTIONS = frozenset(
-    "event_link event_port stats_enabled stats_collecting_period stats_periods"
-    " stats_histo stats_irix_mode software_name software_icon css_files tail_limit"
-    " tailf_limit".split()
+LATER_OPTIONS: frozenset[str] = frozenset()
+OBSERVABILITY_OPTIONS = frozenset(
+    "event_link event_port stats_enabled stats_collecting_period stats_periods stats_histo"
+    " stats_irix_mode".split()
 )
-MUST_OPTIONS = frozenset(
-    "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
-    " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
-    " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
-    " loglevel multicast_group multicast_interface multicast_ttl disabilities_file".split()
-) | {"bus_secret_key_file", "bus_public_keys_dir"}
+# the web dashboard (docs/web.md): Supvisors' theming options plus our dashboard_readonly
+WEB_OPTIONS = frozenset(
+    "software_name software_icon css_files tail_limit tailf_limit dashboard_readonly".split()
+)
+MUST_OPTIONS = (
+    frozenset(
+        "supvisors_list rules_files stereotypes core_identifiers synchro_options synchro_timeout"
+        " inactivity_ticks tick_period internal_port starting_strategy conciliation_strategy"
+        " supvisors_failure_strategy auto_fence logfile logfile_maxbytes logfile_backups"
+        " loglevel multicast_group multicast_interface multicast_ttl disabilities_file".split()
+    )
+    | {"bus_secret_key_file", "bus_public_keys_dir"}
+    | WEB_OPTIONS
+)
 DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 
 
@@ -58,6 +67,18 @@ class Multicast:
     port: int
     interface: str | None  # the IPv4 address of the interface to use; None: the kernel's choice
     ttl: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebOptions:
+    """Theming and limits of the web dashboard (docs/web.md)."""
+
+    software_name: str = ""
+    software_icon: str | None = None  # an existing file
+    css_files: tuple[str, ...] = ()  # existing files, applied after our stylesheet
+    tail_limit: int = 1024  # bytes of a log tail fetched at once
+    tailf_limit: int = 1024  # bytes of a live log tail kept on screen
+    dashboard_readonly: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +110,9 @@ class Config:
     multicast: Multicast | None = None
     # where enable/disable persist (docs/configuration.md); '' keeps them in memory only
     disabilities_file: str = ""
+    # event interface and statistics (docs/events.md, docs/statistics.md)
+    observability: ObservabilityOptions = ObservabilityOptions()
+    web: WebOptions = WebOptions()
 
     def find_instance(self, name: str) -> InstanceId | None:
         """The instance of `supvisors_list` whose identifier or nick is `name`."""
@@ -115,7 +139,7 @@ def _classify(options: Mapping[str, str]) -> tuple[list[str], list[str]]:
     for option in options:
         if option in LATER_OPTIONS:
             infos.append(f"{option}: not supported yet, accepted and ignored")
-        elif option not in MUST_OPTIONS and option != FACTORY_KEY:
+        elif option not in MUST_OPTIONS | OBSERVABILITY_OPTIONS and option != FACTORY_KEY:
             warnings.append(f"unknown option {option!r} ignored")
     return warnings, infos
 
@@ -311,6 +335,8 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
         bus_keys=_bus_keys(values, host, instances, local, warnings),
         multicast=multicast,
         disabilities_file=_disabilities_file(get("disabilities_file", ""), host),
+        observability=read_observability(values),
+        web=_web_options(values, host),
     )
     if (
         multicast is not None
@@ -327,3 +353,19 @@ def parse_config(options: Mapping[str, str], host: LocalHost) -> ParsedConfig:
             " (only the peers of supvisors_list have a key): list every instance"
         )
     return ParsedConfig(config, tuple(warnings), tuple(infos))
+
+
+def _web_options(values: Mapping[str, str], host: LocalHost) -> WebOptions:
+    """Dashboard options (the files named are checked by the web layer, which serves them)."""
+    get = values.get
+    icon = expand_value("software_icon", get("software_icon", ""), host) or None
+    css_items = split_items(get("css_files", ""), r"[\s,]+")
+    css_files = tuple(expand_value("css_files", path, host) for path in css_items)
+    return WebOptions(
+        software_name=get("software_name", ""),
+        software_icon=icon,
+        css_files=css_files,
+        tail_limit=read_byte_size("tail_limit", get("tail_limit", "1024")),
+        tailf_limit=read_byte_size("tailf_limit", get("tailf_limit", "1024")),
+        dashboard_readonly=read_boolean("dashboard_readonly", get("dashboard_readonly", "false")),
+    )

@@ -34,9 +34,11 @@ from supvisors_ext.rpc.numprocs import NumprocsUpdate
 from supvisors_ext.rpc.predictions import PredictionHandler, StartPredictor
 from supvisors_ext.rpc.processes import ProcessHandler, ProcessSteps
 from supvisors_ext.rpc.programs import ProgramSwitch
+from supvisors_ext.rpc.statistics import StatisticsHandler
 from supvisors_ext.rpc.status import StatusHandler
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
+from supvisors_ext.web.mount import check_theme_files, install_web
 
 __all__ = [
     "SupvisorsNamespace",
@@ -55,6 +57,7 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
     if plugin is None or not plugin.is_current():
         plugin = _build_plugin(supervisord, options)
         _PLUGINS[supervisord] = plugin
+        install_web(plugin)  # REST and dashboard routes, on the servers at SupervisorRunning
     service = _collections(supervisord)
     read_program_origins = plugin.events.read_program_origins
     if read_program_origins not in service.reread_hooks:
@@ -68,7 +71,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
     context, fsm, driver = plugin.context, plugin.fsm, plugin.driver
     guards = Guards(fsm, context, plugin.rules_error)
     steps = ProcessSteps(context, driver)
-    processes = ProcessHandler(guards, context, fsm, driver, steps)
+    processes = ProcessHandler(guards, context, fsm, driver, driver.jobs, driver.grants, steps)
     predictor = StartPredictor(context, driver.jobs, context.local_identifier)
     adapter, sync, logger = plugin.adapter, plugin.sync, plugin.logger
     return SupvisorsNamespace(
@@ -105,6 +108,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             guards, plugin.numprocs, adapter, context, sync, plugin.events.forget_local, logger
         ),
         inner=InnerProcessView(guards, context),
+        statistics=StatisticsHandler(plugin.observability.statistics, context),
     )
 
 
@@ -138,6 +142,7 @@ def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:
     stderr = getattr(supervisord.options, "stderr", sys.stderr)
     try:
         parsed = parse_config(options, gather_local_host(supervisord.options))
+        check_theme_files(parsed.config.web)
     except ConfigError as exc:
         # supervisord turns a factory error into "Could not make supvisors rpc interface" and
         # exit 2; print the precise reason first, in supervisor's own "Error:" form

@@ -58,12 +58,3 @@ SUPVISORS_METHODS = (
 
 # a static helper of RPCInterface that supervisor's introspection lists by accident
 ACCIDENTAL = frozenset({"get_logger_levels"})
-# added by the statistics issue, which then removes this exemption
-STATISTICS = frozenset(
-    {
-        "get_statistics_status",
-        "enable_host_statistics",
-        "enable_process_statistics",
-        "update_collecting_period",
-    }
-)

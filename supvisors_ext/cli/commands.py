@@ -9,6 +9,7 @@ from enum import Enum
 
 from supvisors_ext.cli import application_commands as app
 from supvisors_ext.cli import control_commands as ctl
+from supvisors_ext.cli import observe_commands as obs
 from supvisors_ext.cli import status_commands as st
 from supvisors_ext.cli.collection import FORMS as COLLECTION_FORMS
 from supvisors_ext.cli.collection import collection, help_lines
@@ -211,6 +212,48 @@ COMMANDS: tuple[Command, ...] = (
         (S, N),
     ),
     Command("collection", collection, COLLECTION_FORMS, (Arg.COLLECTION,)),
+    Command(
+        "events",
+        obs.events,
+        (
+            ("events", "Print every event of this instance as JSON lines until Ctrl-C"),
+            ("events <topic> <topic>", "Print the events of these topics (process, hstats...)"),
+        ),
+    ),
+    Command("stats_status", obs.stats_status, (("stats_status", "Get the statistics status"),)),
+    Command(
+        "enable_stats",
+        obs.enable_stats,
+        (
+            ("enable_stats", "Enable host and process statistics collection"),
+            ("enable_stats host", "Enable host statistics collection"),
+            ("enable_stats process", "Enable process statistics collection"),
+        ),
+    ),
+    Command(
+        "disable_stats",
+        obs.disable_stats,
+        (
+            ("disable_stats", "Disable host and process statistics collection"),
+            ("disable_stats host", "Disable host statistics collection"),
+            ("disable_stats process", "Disable process statistics collection"),
+        ),
+    ),
+    Command(
+        "stats_period",
+        obs.stats_period,
+        (("stats_period <seconds>", "Set the statistics collecting period"),),
+    ),
+    Command(
+        "stats",
+        obs.stats,
+        (
+            ("stats", "Show the recent CPU and memory of this instance as sparklines"),
+            ("stats <id> [period]", "Same for an instance (it must be the addressed one)"),
+            ("stats <proc> [period]", "Show the recent CPU and memory of processes"),
+        ),
+        (N, Arg.NONE),
+    ),
 )
 TABLE: dict[str, Command] = {command.name: command for command in COMMANDS}
 

@@ -31,6 +31,11 @@ def _err(line: str) -> None:
     sys.stderr.flush()
 
 
+def _credentials(options: Any) -> tuple[str, str] | None:
+    username = getattr(options, "username", None)
+    return (username, getattr(options, "password", None) or "") if username else None
+
+
 class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
     """Runs table commands against the controller's server; wraps its completer."""
 
@@ -51,6 +56,7 @@ class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
             _err,
             serverurl=self.ctl.options.serverurl,
             tty=_isatty(self.ctl.stdout),
+            credentials=_credentials(self.ctl.options),
         )
         try:
             status = execute(command, session, arg)

@@ -41,12 +41,14 @@ class Session:
         *,
         serverurl: str = "",
         tty: bool = False,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         self._connect = connect
         self._proxies: list[Any] = []
         self._main: Any = None
         self._names: dict[str, str] | None = None
         self.serverurl = serverurl
+        self.credentials = credentials  # for the HTTP paths of `events` (not XML-RPC)
         self.out = out
         self.err = err
         self.tty = tty

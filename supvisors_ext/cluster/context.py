@@ -6,7 +6,7 @@ plugin's event handlers; every query is a derivation over the held records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from supvisors_ext.cluster.status import (
@@ -130,6 +130,11 @@ class Context:
         # until the next change (every FSM evaluation asks for the conflicts)
         self.revision = 0
         self._conflicts: tuple[int, tuple[ProcessRecord, ...]] = (-1, ())
+        # told (identifier, info or None when removed, record) after each process change:
+        # the event interface publishes from it (docs/events.md)
+        self.process_listeners: list[
+            Callable[[str, LocalProcessInfo | None, ProcessRecord], None]
+        ] = []
 
     # ----- instances
     @property
@@ -245,6 +250,8 @@ class Context:
         record.forced = None
         record.touch(now)
         self.revision += 1
+        for listener in self.process_listeners:
+            listener(identifier, info, record)
         return True
 
     def remove_process(self, identifier: str, group: str, name: str, now: float) -> None:
@@ -260,6 +267,8 @@ class Context:
             del application.processes[name]
             if not application.processes:
                 del self.applications[group]
+        for listener in self.process_listeners:
+            listener(identifier, None, record)
 
     def forget_instance(self, identifier: str, now: float) -> None:
         """Drop every record an instance gave (it restarts, or was isolated)."""

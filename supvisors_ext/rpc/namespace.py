@@ -23,6 +23,7 @@ from supvisors_ext.rpc.numprocs import NumprocsUpdate
 from supvisors_ext.rpc.predictions import PredictionHandler
 from supvisors_ext.rpc.processes import ProcessHandler
 from supvisors_ext.rpc.programs import ProgramSwitch
+from supvisors_ext.rpc.statistics import StatisticsHandler
 from supvisors_ext.rpc.status import StatusHandler
 
 Payload = dict[str, Any]
@@ -43,6 +44,7 @@ class SupvisorsNamespace:
         programs: ProgramSwitch,
         numprocs: NumprocsUpdate,
         inner: InnerProcessView,
+        statistics: StatisticsHandler,
     ) -> None:
         self._logger = logger
         self._status = status
@@ -54,6 +56,7 @@ class SupvisorsNamespace:
         self._programs = programs
         self._numprocs = numprocs
         self._inner = inner
+        self._statistics = statistics
 
     # ----- status
     @rpc_method
@@ -527,3 +530,59 @@ class SupvisorsNamespace:
         @return array one member result per member signalled
         """
         return self._collections.signal_collection(collection_name, signal)
+
+    # ----- statistics (docs/statistics.md)
+    @rpc_method
+    def get_statistics_status(self) -> Payload:
+        """Return the statistics collection status of this instance.
+
+        @return struct host_stats, process_stats (booleans) and collecting_period (seconds)
+        """
+        return self._statistics.status()
+
+    @rpc_method
+    def enable_host_statistics(self, enable_host: bool) -> bool:
+        """Enable or disable the host statistics collection of this instance.
+
+        @param boolean enable_host True to collect host statistics
+        @return boolean always True unless error
+        """
+        return self._statistics.enable_host(enable_host)
+
+    @rpc_method
+    def enable_process_statistics(self, enable_process: bool) -> bool:
+        """Enable or disable the process statistics collection of this instance.
+
+        @param boolean enable_process True to collect process statistics
+        @return boolean always True unless error
+        """
+        return self._statistics.enable_process(enable_process)
+
+    @rpc_method
+    def update_collecting_period(self, collecting_period: float) -> bool:
+        """Change the minimum interval between two samples of this instance.
+
+        @param float collecting_period seconds, in [1;3600]
+        @return boolean always True unless error
+        """
+        return self._statistics.update_period(collecting_period)
+
+    @rpc_method
+    def get_host_statistics(self, identifier: str, period: float) -> Payload:
+        """Return the compiled host statistics of this instance over one configured period.
+
+        @param string identifier this instance's identifier or nick
+        @param float period one of the stats_periods (0: the shortest)
+        @return struct times, cpu (total first, then per core), mem, net_io, disk_io, disk_usage
+        """
+        return self._statistics.host(identifier, period)
+
+    @rpc_method
+    def get_process_statistics(self, namespec: str, period: float) -> list[Payload]:
+        """Return the compiled statistics of local processes over one configured period.
+
+        @param string namespec a process or group:* namespec
+        @param float period one of the stats_periods (0: the shortest)
+        @return array one struct per running local process: times, cpu, mem and summaries
+        """
+        return self._statistics.processes(namespec, period)

@@ -10,6 +10,7 @@ layer sees it as a `ClusterSteering` (`rpc/cluster.py`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
@@ -77,6 +78,8 @@ class ClusterLoop:
         # set when the FSM asked for them; the driver says when they are over
         self.distribution_started = False
         self.global_stop_started = False
+        # told when the published state & modes change (set by the plugin's observability)
+        self.on_state_published: Callable[[], None] | None = None
         self.published_state: messages.StateModes | None = None
         self.peer_reports: dict[str, tuple[messages.StateModes, PeerReport]] = {}
 
@@ -159,6 +162,8 @@ class ClusterLoop:
         if state_modes != self.published_state:
             self.published_state = state_modes
             self.sync.publish_state(state_modes)
+            if self.on_state_published is not None:
+                self.on_state_published()  # the `supvisors` event topic (docs/events.md)
 
     def state_modes(self) -> messages.StateModes:
         return messages.StateModes(

@@ -31,6 +31,7 @@ from supvisors_ext.rules import Rules
 from supvisors_ext.runtime.cluster_loop import ClusterLoop
 from supvisors_ext.runtime.driver import Driver
 from supvisors_ext.runtime.local_events import LocalEvents
+from supvisors_ext.runtime.observability import Observability
 from supvisors_ext.runtime.repair import RepairHandler
 from supvisors_ext.runtime.sync import PeerSync
 
@@ -112,6 +113,8 @@ class SupvisorsPlugin:
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
         self.ticker: Ticker | None = None
+        self.observability = Observability(self)
+        self.loop.on_state_published = self.observability.on_state_published
         self._subscribe()
         self.events.read_program_origins()
         self.disabilities = DisabilitiesFile(config.disabilities_file)
@@ -150,6 +153,7 @@ class SupvisorsPlugin:
         self.dispatcher.register(self.adapter.socket_map())
         self.inbox.watch_signals()
         enable_nodelay(self.adapter.options)
+        self.observability.start(self.adapter.options, self.inbox.put)
         self.sync.start(self.inbox)
         self.driver.wakeup = self.inbox.wakeup
         self.ticker = Ticker(self.inbox, self.config.tick_period)
@@ -167,6 +171,7 @@ class SupvisorsPlugin:
         if self.ticker is not None and not self.ticker.stop():
             self.logger.error("the ticker thread did not stop in time")
         self.sync.stop()
+        self.observability.stop()
         if self.dispatcher is not None:
             self.dispatcher.unregister(self.adapter.socket_map())
         if self.inbox is not None:
@@ -190,7 +195,7 @@ class SupvisorsPlugin:
             self.on_tick()
         changed = False
         for item in items:
-            if not isinstance(item, (TickDue, BusFailure)):
+            if not isinstance(item, (TickDue, BusFailure)) and not self.observability.on_item(item):
                 changed = self.sync.handle(item) or changed
         if changed:
             self.events.log_new_rules_warnings()
@@ -235,6 +240,7 @@ class SupvisorsPlugin:
         # lost to a late subscriber heals without costing every peer a decode per tick
         if self.membership.counter % self.state_refresh_ticks == 0:
             self.sync.publish_state(self.loop.state_modes())
+        self.observability.on_tick()
 
     def _peer_lost(self, identifier: str) -> None:
         self.loop.evaluate()

@@ -84,6 +84,9 @@ class RepairHandler:
         self.scanned_at = float("-inf")
         self.scanned_revision = -1  # Context.revision at the previous scan
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
+        # failure jobs applied and conflicts planned, for the metrics (docs/metrics.md)
+        self.failovers = 0
+        self.conciliations = 0
 
     # ----- failures
     def note_loss(self, identifier: str, namespecs: Iterable[str], keep: bool) -> None:
@@ -155,6 +158,7 @@ class RepairHandler:
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
             return
+        self.failovers += 1
         if strategy == R.STOP_APPLICATION:
             self.logger.warn(f"{job.application}: running failure, stopping it")
             self.driver.stop_application(application)
@@ -261,6 +265,7 @@ class RepairHandler:
             if plan is None:
                 continue
             application = self.context.applications[record.group]
+            self.conciliations += 1
             where = ", ".join(plan.stop_on)
             self.logger.warn(f"{record.namespec}: conflict, {strategy.name} stops it on {where}")
             stop_job = None

@@ -12,7 +12,7 @@ import pytest
 from supvisors_ext import __version__
 from tests.harness import Cluster, group_section, program_section
 from tests.integration.cluster_helpers import FAST, wait_operation
-from tests.supvisors_reference import ACCIDENTAL, STATISTICS, SUPVISORS_METHODS
+from tests.supvisors_reference import ACCIDENTAL, SUPVISORS_METHODS
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ def running_anywhere(cluster: Cluster) -> list[str]:
 def test_methods_of_supvisors_are_all_listed(trio: Cluster) -> None:
     listed = set(trio["inst_a"].rpc("system").listMethods())
     ours = {name.split(".", 1)[1] for name in listed if name.startswith("supvisors.")}
-    missing = set(SUPVISORS_METHODS) - ours - ACCIDENTAL - STATISTICS
+    missing = set(SUPVISORS_METHODS) - ours - ACCIDENTAL
     assert missing == set()
 
 

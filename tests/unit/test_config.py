@@ -760,3 +760,41 @@ def test_disabilities_file_resolved() -> None:
 def test_disabilities_file_folder_refused() -> None:
     with pytest.raises(ConfigError, match="names a folder"):
         parse(disabilities_file="/var/tmp/")
+
+
+# ---------------------------------------------------------------- observability
+
+
+def test_observability_defaults_and_values() -> None:
+    from supvisors_ext.obsconfig import EventLinks, ObservabilityOptions
+
+    assert config_of().observability == ObservabilityOptions()
+    assert config_of().observability.port_for(61000) == 61002
+    options = config_of(
+        event_link="ws",
+        event_port="7777",
+        stats_enabled="HOST",
+        stats_collecting_period="2",
+        stats_periods="30, 10",
+        stats_histo="50",
+        stats_irix_mode="true",
+    ).observability
+    assert options.event_link == EventLinks.WS and options.port_for(61000) == 7777
+    assert (options.host_stats, options.process_stats) == (True, False)
+    assert options.collecting_period == 2.0 and options.periods == (10.0, 30.0)
+    assert options.histo == 50 and options.irix_mode
+    assert config_of(stats_enabled="false").observability.host_stats is False
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "text"),
+    [
+        ("event_link", "UDP", "event_link"),
+        ("stats_enabled", "SOME", "'SOME' is not one of"),
+        ("stats_periods", "1,2,3,4", "4 periods given"),
+        ("stats_histo", "5", "stats_histo"),
+        ("stats_collecting_period", "0.5", "stats_collecting_period"),
+    ],
+)
+def test_observability_errors(option: str, value: str, text: str) -> None:
+    assert text in error_of(**{option: value})
