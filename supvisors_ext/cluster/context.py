@@ -73,13 +73,24 @@ class ProcessRecord:
     observations: dict[str, Observation] = field(default_factory=dict)
     forced: ForcedState | None = None
     last_event_mtime: float = 0.0
+    # the synthesis of the (immutable) observations and forced state, until `touch`
+    cached_view: ProcessView | None = field(default=None, repr=False, compare=False)
 
     @property
     def namespec(self) -> str:
         return make_namespec(self.group, self.name)
 
     def view(self) -> ProcessView:
-        return synthesize(self.observations.values(), self.forced)
+        """Synthesized once per change: the conflict check of every FSM evaluation and every
+        status query read it (docs/architecture.md#keeping-supervisords-loop-cheap-and-punctual)."""
+        if self.cached_view is None:
+            self.cached_view = synthesize(self.observations.values(), self.forced)
+        return self.cached_view
+
+    def touch(self, now: float) -> None:
+        """The observations or the forced state changed at `now`."""
+        self.last_event_mtime = now
+        self.cached_view = None
 
     def info_on(self, identifier: str) -> LocalProcessInfo | None:
         observation = self.observations.get(identifier)
@@ -118,6 +129,10 @@ class Context:
         self.local_identifier = local.identifier
         self.rules = rules
         self.applications: dict[str, ApplicationRecord] = {}
+        # +1 at every change of a process record: what is derived from all of them is kept
+        # until the next change (every FSM evaluation asks for the conflicts)
+        self.revision = 0
+        self._conflicts: tuple[int, tuple[ProcessRecord, ...]] = (-1, ())
         # told (identifier, info or None when removed, record) after each process change:
         # the event interface publishes from it (docs/events.md)
         self.process_listeners: list[
@@ -236,7 +251,8 @@ class Context:
             return False
         record.observations[identifier] = Observation(identifier, info, now)
         record.forced = None
-        record.last_event_mtime = now
+        record.touch(now)
+        self.revision += 1
         for listener in self.process_listeners:
             listener(identifier, info, record)
         return True
@@ -247,7 +263,8 @@ class Context:
         if record is None:
             return
         record.observations.pop(identifier, None)
-        record.last_event_mtime = now
+        record.touch(now)
+        self.revision += 1
         if not record.observations:
             application = self.applications[group]
             del application.processes[name]
@@ -266,15 +283,20 @@ class Context:
         record = self.find_process(group, name)
         if record is not None:
             record.forced = forced
-            record.last_event_mtime = forced.since
+            record.touch(forced.since)
+            self.revision += 1
 
     def conflicts(self) -> list[ProcessRecord]:
         """Managed processes running on more than one instance
         (docs/design/failures.md#conciliation)."""
-        return [
-            record
-            for application in self.applications.values()
-            if application.managed
-            for record in application.processes.values()
-            if len(record.view().running_identifiers) > 1
-        ]
+        revision, found = self._conflicts
+        if revision != self.revision:
+            found = tuple(
+                record
+                for application in self.applications.values()
+                if application.managed
+                for record in application.processes.values()
+                if len(record.view().running_identifiers) > 1
+            )
+            self._conflicts = (self.revision, found)
+        return list(found)

@@ -87,6 +87,13 @@ class SupervisorAdapter:
     def socket_map(self) -> Any:
         return self.options.get_socket_map()
 
+    def waiting_call_delay(self) -> float:
+        """The longest poll delay of the HTTP channels holding a waiting (deferred) RPC, 0 if
+        none: such a channel is polled again only by a loop pass at least that long after its
+        previous poll (`supervisor/http.py` `deferring_http_channel.writable`)."""
+        delays = [getattr(channel, "delay", 0) for channel in list(self.socket_map().values())]
+        return max([float(delay) for delay in delays if isinstance(delay, (int, float))] or [0.0])
+
     def supervisor_rpc(self) -> Any:
         """supervisor's own namespace, used in-process for local starts and stops."""
         return SupervisorNamespaceRPCInterface(self.supervisord)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, MutableMapping
@@ -74,6 +75,29 @@ class Inbox:
                 items.append(self.queue.get_nowait())
             except queue.Empty:
                 return items
+
+    def watch_signals(self) -> bool:
+        """Main thread: every signal with a Python handler also writes to the wake-up pipe.
+
+        supervisord's SIGCHLD handler only records the signal, and Python resumes an
+        interrupted poll (PEP 475): without this, an exited child is reaped, and its EXITED
+        event sent, only at the loop's next wake-up (up to `tick_period`, or 1 s).
+        False when it cannot be set here (not the main thread).
+        """
+        try:
+            signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        except ValueError:
+            return False
+        return True
+
+    def unwatch_signals(self) -> None:
+        """Main thread: stop writing signals to the pipe (before it is closed)."""
+        try:
+            previous = signal.set_wakeup_fd(-1)
+            if previous not in (-1, self._write_fd):
+                signal.set_wakeup_fd(previous)  # someone else's since ours: left in place
+        except ValueError:
+            pass
 
     def close(self) -> None:
         with self._lock:

@@ -8,12 +8,12 @@ thread never logs and never touches supervisord or the model (docs/design/bus.md
 from __future__ import annotations
 
 import queue
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.message_decoder import decode
@@ -21,6 +21,8 @@ from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
     MessageError,
+    StateMessage,
+    StateModes,
     TickMessage,
 )
 from supvisors_ext.net.bus_security import AuthRefused, BusGuard
@@ -33,6 +35,9 @@ POLL_MS = 500
 BATCH = 500  # messages handled per socket before polling again (no starvation)
 RECONNECT_IVL_MS = 100
 RECONNECT_IVL_MAX_MS = 1_000
+# a monitor event's first frame: 16-bit event id, 32-bit value, no padding (zmq_socket_monitor);
+# parsed here because pyzmq's zmq.utils.monitor imports asyncio (~3 MB of RSS for nothing)
+MONITOR_HEAD = struct.Struct("=Hi")
 PUBLISH, CONNECT, DISCONNECT, STOP = b"publish", b"connect", b"disconnect", b"stop"
 
 
@@ -113,6 +118,7 @@ class BusWorker:
         self._inbox = inbox
         # last (run id, heartbeat counter) per sender
         self._tick_counters: dict[str, tuple[str, int]] = {}
+        self._states: dict[str, StateModes] = {}  # last state & modes per sender
         self._wakeup = wakeup
         self._stop_event = stop_event
         self._sockets: list[zmq.Socket[bytes]] = []
@@ -199,9 +205,10 @@ class BusWorker:
     def _drain_inbound(self, sub: zmq.Socket[bytes]) -> None:
         """Decode up to a batch of messages into the inbox, then wake the main thread once.
 
-        A batch of heartbeats only does not wake it: ticks just feed the liveness counters,
-        which the main thread reads at its own next tick, so supervisord's loop is not spun
-        for them (idle CPU); anything else is handed over at once (propagation latency).
+        A batch of heartbeats and unchanged STATE refreshes only does not wake it: ticks just
+        feed the liveness counters, which the main thread reads at its own next tick, so
+        supervisord's loop is not spun for them (idle CPU); anything else is handed over at once
+        (propagation latency).
         """
         count = 0
         urgent = False
@@ -222,9 +229,14 @@ class BusWorker:
             self._wake()
 
     def _is_urgent(self, message: Message) -> bool:
-        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted:
-        a new run id, or a counter that went back) starts a handshake, which must not wait for
-        our next tick."""
+        """Everything but a routine heartbeat or an unchanged STATE refresh: a sender's first
+        tick (or one after it restarted: a new run id, or a counter that went back) starts a
+        handshake, which must not wait for our next tick; a STATE equal to the sender's previous
+        one carries no news (it is still queued, for the next local tick)."""
+        if isinstance(message, StateMessage):
+            last_state = self._states.get(message.identifier)
+            self._states[message.identifier] = message.state_modes
+            return last_state != message.state_modes
         if not isinstance(message, TickMessage):
             return True
         last = self._tick_counters.get(message.identifier)
@@ -262,11 +274,14 @@ class BusWorker:
         would have reconnected anyway (peer restart), and vital when it would not."""
         while True:
             try:
-                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+                frames = monitor.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            address = bytes(event["endpoint"]).decode(errors="replace")
-            if self._guard.handshake_failed(event["event"], event["value"], address):
+            if len(frames) != 2 or len(frames[0]) != MONITOR_HEAD.size:
+                continue  # not a monitor event of this libzmq version: nothing to act on
+            event, value = MONITOR_HEAD.unpack(frames[0])
+            address = frames[1].decode(errors="replace")
+            if self._guard.handshake_failed(event, value, address):
                 continue
             for identifier, connected in list(self._connected.items()):
                 if connected == address:

@@ -81,6 +81,7 @@ class ClusterLoop:
         # told when the published state & modes change (set by the plugin's observability)
         self.on_state_published: Callable[[], None] | None = None
         self.published_state: messages.StateModes | None = None
+        self.peer_reports: dict[str, tuple[messages.StateModes, PeerReport]] = {}
 
     # ----- running failures and conciliation (docs/design/failures.md)
     def repair_role(self) -> Role:
@@ -179,20 +180,26 @@ class ClusterLoop:
             starting_applications=self.driver.jobs.starting_applications(),
         )
 
+    def peer_report(self, identifier: str, modes: messages.StateModes) -> PeerReport:
+        """What the FSM reads of a peer's state & modes, derived once per STATE received
+        (every evaluation reads every instance's: N x N per tick otherwise)."""
+        held = self.peer_reports.get(identifier)
+        if held is not None and held[0] is modes:
+            return held[1]
+        running = frozenset(
+            ident for ident, state in modes.instance_states if state == InstanceStates.RUNNING
+        )
+        report = PeerReport(modes.fsm_state, modes.master_identifier, running)
+        self.peer_reports[identifier] = (modes, report)
+        return report
+
     def cluster_view(self) -> ClusterView:
         core = set(self.config.core_identifiers)
         listed = {item.identifier for item in self.config.instances}
         views = []
         for record in self.context.instances.values():
             modes = record.state_modes
-            report = None
-            if modes is not None:
-                running = frozenset(
-                    ident
-                    for ident, state in modes.instance_states
-                    if state == InstanceStates.RUNNING
-                )
-                report = PeerReport(modes.fsm_state, modes.master_identifier, running)
+            report = None if modes is None else self.peer_report(record.identifier, modes)
             names = {record.identifier, record.id.nick, *record.stereotypes}
             views.append(
                 InstanceView(

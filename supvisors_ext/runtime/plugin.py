@@ -36,6 +36,7 @@ from supvisors_ext.runtime.repair import RepairHandler
 from supvisors_ext.runtime.sync import PeerSync
 
 STATE_REFRESH_PERIOD = 5.0  # seconds between unchanged STATE re-publications
+WAKE_MARGIN = 0.005  # after a waiting call's poll delay, so that the pass finds it due
 
 
 def strategies_payload(config: Config) -> dict[str, object]:
@@ -150,6 +151,7 @@ class SupvisorsPlugin:
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
+        self.inbox.watch_signals()
         enable_nodelay(self.adapter.options)
         self.observability.start(self.adapter.options, self.inbox.put)
         self.sync.start(self.inbox)
@@ -173,6 +175,7 @@ class SupvisorsPlugin:
         if self.dispatcher is not None:
             self.dispatcher.unregister(self.adapter.socket_map())
         if self.inbox is not None:
+            self.inbox.unwatch_signals()
             self.inbox.close()
         self.ticker = self.dispatcher = self.inbox = self.events.ticker = None
         self.adapter.unsubscribe_all()
@@ -208,9 +211,14 @@ class SupvisorsPlugin:
     def rearm_waiting_calls(self) -> None:
         """One more loop pass soon: supervisord re-polls waiting (deferred) RPC callbacks only
         when its loop wakes, and after this change nothing else might wake it for up to 1 s
-        (`supervisor/http.py` `deferring_http_channel.writable`)."""
-        if self.inbox is not None:
-            self.inbox.wakeup()
+        (`supervisor/http.py` `deferring_http_channel.writable`). A pass within a call's poll
+        delay of its previous poll skips it: a second pass comes once that delay is over."""
+        if self.inbox is None:
+            return
+        self.inbox.wakeup()
+        delay = self.adapter.waiting_call_delay()
+        if delay and self.ticker is not None:
+            self.ticker.wake_at(time.monotonic() + delay + WAKE_MARGIN)
 
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""

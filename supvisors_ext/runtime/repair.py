@@ -82,6 +82,7 @@ class RepairHandler:
         self.restarts: dict[str, Restart] = {}
         self.conciliating: dict[str, Conciliating] = {}
         self.scanned_at = float("-inf")
+        self.scanned_revision = -1  # Context.revision at the previous scan
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
         # failure jobs applied and conflicts planned, for the metrics (docs/metrics.md)
         self.failovers = 0
@@ -116,9 +117,12 @@ class RepairHandler:
         """On every driver step. `conciliation`: the Master in CONCILIATION applies it."""
         now = time.monotonic()
         live = {record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)}
-        # only what changed since the previous scan: this runs at every event and tick
-        failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
-        self.scanned_at = now
+        # only what changed since the previous scan: this runs at every event and tick, and
+        # at rest nothing changed at all (no walk over every process of the cluster)
+        failures = []
+        if self.context.revision != self.scanned_revision:
+            failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
+            self.scanned_at, self.scanned_revision = now, self.context.revision
         if role == Role.FOLLOWER:
             self.book.clear()
         else:

@@ -10,7 +10,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 import zmq
@@ -19,6 +19,7 @@ from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
     Message,
     ProcessRemovedMessage,
+    StateMessage,
     TickMessage,
     encode,
 )
@@ -411,6 +412,48 @@ def test_routine_heartbeats_do_not_wake_the_main_thread() -> None:
             assert time.monotonic() < deadline, "no wake-up"
             sender.publish(ProcessRemovedMessage("a", 1.0, "group", "name"))
             woken.wait(0.05)
+    finally:
+        bus.stop()
+        sender.stop()
+
+
+def test_unchanged_state_refresh_does_not_wake_the_main_thread() -> None:
+    """A STATE equal to the sender's previous one is queued without a wake-up; a changed one
+    wakes the main thread at once (docs/design/bus.md#wake-ups)."""
+    inbox: queue.Queue[object] = queue.Queue()
+    woken = threading.Event()
+    sender_port = free_port()
+    bus = Bus(free_port(), [PeerEndpoint("a", HOST, sender_port)], inbox, woken.set, bind_host=HOST)
+    sender = Bus(sender_port, [], queue.Queue(), lambda: None, bind_host=HOST)
+    state = next(m for m in sample_messages("a") if isinstance(m, StateMessage))
+    changed = StateMessage("a", 5.0, replace(state.state_modes, starting_jobs=True))
+
+    def delivered(message: StateMessage) -> Callable[[object], bool]:
+        return lambda item: isinstance(item, Inbound) and item.message == message
+
+    try:
+        bus.start()
+        sender.start()
+        deadline = time.monotonic() + DEADLINE
+        while not woken.is_set():  # the first STATE of a sender is news
+            assert time.monotonic() < deadline, "first STATE did not wake"
+            sender.publish(state)
+            woken.wait(0.02)
+        # copies of it still on their way are not news: once one is seen after the clear,
+        # the same STATE again must not wake
+        woken.clear()
+        refresh = StateMessage("a", 4.5, state.state_modes)
+        seen = False
+        while not seen:
+            assert time.monotonic() < deadline, "refresh not delivered"
+            sender.publish(refresh)
+            woken.wait(0.02)
+            seen = any(delivered(refresh)(item) for item in drain(inbox))
+        assert not woken.is_set()
+        while not woken.is_set():  # a change is handed over at once
+            assert time.monotonic() < deadline, "changed STATE did not wake"
+            sender.publish(changed)
+            woken.wait(0.02)
     finally:
         bus.stop()
         sender.stop()

@@ -213,3 +213,23 @@ def test_abort_clears_restarts_and_conciliations(setup: Setup) -> None:
     repairs.handler.conciliate(C.SENICIDE)
     repairs.handler.abort()
     assert repairs.handler.conciliating == {} and repairs.handler.restarts == {}
+
+
+def test_steps_without_any_change_do_not_scan_and_miss_nothing(setup: Setup) -> None:
+    """At rest (no process record changed) the failure scan is skipped; a crash reported after
+    such idle steps is still found, once."""
+    repairs = Repairs(setup)
+    repairs.role = Role.NONE
+    run_web_locally(setup)
+    setup.driver.step()
+    last_scan = repairs.handler.scanned_at
+    for _ in range(3):
+        setup.driver.step()
+    assert repairs.handler.scanned_at == last_scan  # nothing changed: no scan
+    setup.report("a", "web:app", P.EXITED, expected=False)
+    setup.driver.step()
+    assert repairs.handler.scanned_at > last_scan
+    assert repairs.handler.book.jobs["web"].strategy == RunningFailureStrategies.STOP_APPLICATION
+    del repairs.handler.book.jobs["web"]
+    setup.driver.step()  # the same crash is not found again
+    assert repairs.handler.book.jobs == {}
