@@ -82,7 +82,11 @@ def describe(args: argparse.Namespace) -> str:
 
 def find_files(template: str, pattern: str) -> list[str]:
     """POSIX paths relative to the template folder, sorted."""
-    found = glob.glob(pattern, root_dir=template, recursive=True)
+    if os.path.isabs(pattern):
+        found = glob.glob(pattern, recursive=True)
+    else:  # glob's root_dir is Python 3.10+: match below the escaped folder, then cut it off
+        matches = glob.glob(os.path.join(glob.escape(template), pattern), recursive=True)
+        found = [os.path.relpath(path, template) for path in matches]
     paths = [path for path in found if os.path.isfile(os.path.join(template, path))]
     return sorted(Path(path).as_posix() for path in paths)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.keys import BusKeys, KeyFileError, load_bus_keys
 from supvisors_ext.model import (
     ConciliationStrategies,
@@ -65,7 +66,7 @@ class ConfigError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class LocalHost:
     """Facts about this supervisord, gathered by the adapter layer (localhost.py)."""
 
@@ -78,7 +79,7 @@ class LocalHost:
     is_local_host: Callable[[str], bool]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Multicast:
     """Discovery mode (configuration.md §6): where the heartbeat datagrams go."""
 
@@ -88,7 +89,7 @@ class Multicast:
     ttl: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Config:
     """The validated `[rpcinterface:supvisors]` options, consistency rules applied."""
 
@@ -123,7 +124,7 @@ class Config:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ParsedConfig:
     """A `Config` plus the messages the caller logs (WARN and INFO)."""
 

@@ -15,10 +15,14 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import Field, dataclass, fields
-from enum import IntEnum, StrEnum
-from typing import Any, ClassVar, TypeAlias, TypeVar, get_type_hints
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, get_type_hints
 
+from supvisors_ext.compat import SLOTS, StrEnum
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias  # typing.TypeAlias is 3.10+
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # checked before any parsing
@@ -61,7 +65,7 @@ class _FlatBody:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class TickMessage(_FlatBody):
     """TICK: the sender's heartbeat, published every tick period."""
 
@@ -97,7 +101,7 @@ class _InfoCarrier:
         return self.info.to_payload()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessMessage(_InfoCarrier):
     """PROCESS: a state change of one of the sender's own processes (full local process info)."""
 
@@ -107,7 +111,7 @@ class ProcessMessage(_InfoCarrier):
     info: LocalProcessInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessAddedMessage(_InfoCarrier):
     """PROCESS_ADDED: a process was added to the sender's supervisord (full local process info)."""
 
@@ -117,7 +121,7 @@ class ProcessAddedMessage(_InfoCarrier):
     info: LocalProcessInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessRemovedMessage(_FlatBody):
     """PROCESS_REMOVED: a process was removed from the sender's supervisord."""
 
@@ -128,7 +132,7 @@ class ProcessRemovedMessage(_FlatBody):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessForcedMessage(_FlatBody):
     """PROCESS_FORCED: the sender forces the displayed state of a process (behaviour.md §5.2)."""
 
@@ -142,7 +146,7 @@ class ProcessForcedMessage(_FlatBody):
     target: str  # identifier, or '' for none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StateModes:
     """State & modes of one instance (xmlrpc-api.md §4) plus the applications it is starting."""
 
@@ -178,7 +182,7 @@ class StateModes:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StateMessage:
     """STATE: the sender's state & modes changed."""
 
@@ -192,14 +196,15 @@ class StateMessage:
         return self.state_modes.to_payload()
 
 
-Message: TypeAlias = (
-    TickMessage
-    | ProcessMessage
-    | ProcessAddedMessage
-    | ProcessRemovedMessage
-    | ProcessForcedMessage
-    | StateMessage
-)
+# Union, not `|`: the alias is evaluated at run time, and Python 3.9 has no `type | type`
+Message: TypeAlias = Union[
+    TickMessage,
+    ProcessMessage,
+    ProcessAddedMessage,
+    ProcessRemovedMessage,
+    ProcessForcedMessage,
+    StateMessage,
+]
 
 
 def encode(message: Message) -> list[bytes]:
@@ -320,7 +325,7 @@ class _Reader:
 
     def number(self, key: str) -> float:
         value = self._get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self._wrong(key, "float", value)
         if isinstance(value, float) and not math.isfinite(value):
             raise self.error(f"key {key!r} must be finite, got {value}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
 from typing import TypeVar
+
+from supvisors_ext.compat import SLOTS
 
 
 class SupvisorsStates(IntEnum):
@@ -181,7 +183,7 @@ def split_namespec(namespec: str) -> tuple[str, str | None]:
     return group, name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceId:
     """One item of `supvisors_list` (configuration.md §5)."""
 
@@ -192,7 +194,7 @@ class InstanceId:
     internal_port: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class LocalProcessInfo:
     """What an instance knows of one of its own processes (xmlrpc-api.md §4, local process info).
 
@@ -227,7 +229,10 @@ class LocalProcessInfo:
 
     def to_payload(self) -> dict[str, object]:
         """Plain dict for XML-RPC and JSON: every field, the state as its code, plus `statename`."""
-        payload: dict[str, object] = {field: getattr(self, field) for field in self.__slots__}
+        payload: dict[str, object] = {field: getattr(self, field) for field in _LOCAL_INFO_FIELDS}
         payload["state"] = int(self.state)
         payload["statename"] = self.state.name
         return payload
+
+
+_LOCAL_INFO_FIELDS = tuple(field.name for field in fields(LocalProcessInfo))

@@ -13,6 +13,7 @@ from supvisors_ext.cli import status_commands as st
 from supvisors_ext.cli.collection import FORMS as COLLECTION_FORMS
 from supvisors_ext.cli.collection import collection, help_lines
 from supvisors_ext.cli.session import USAGE, Session, Unreachable, UsageError, fault_text
+from supvisors_ext.compat import SLOTS
 
 
 class Arg(Enum):
@@ -28,7 +29,7 @@ class Arg(Enum):
     COLLECTION = "collection"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Command:
     """One operator command; `args[i]` describes argument i, the last kind repeats."""
 

@@ -18,6 +18,7 @@ from supvisors_ext.cluster.status import (
     operational_status,
     synthesize,
 )
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     LOADING_STATES,
     ApplicationStates,
@@ -30,7 +31,7 @@ from supvisors_ext.model import (
 from supvisors_ext.rules import ApplicationRules, ProgramRules, Rules
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class TickData:
     """Heartbeat bookkeeping of one instance (xmlrpc-api.md §4, instance info)."""
 
@@ -42,7 +43,7 @@ class TickData:
     local_time: float = 0.0
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class InstanceRecord:
     """What the local instance knows of one instance (itself included)."""
 
@@ -59,7 +60,7 @@ class InstanceRecord:
         return self.id.identifier
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ProcessRecord:
     """One process (group:name) over every instance where it is configured."""
 
@@ -82,7 +83,7 @@ class ProcessRecord:
         return observation.info if observation else None
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ApplicationRecord:
     """One application (supervisord group name) over every instance."""
 

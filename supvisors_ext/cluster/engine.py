@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Union
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     InstanceStates,
     SupvisorsFailureStrategies,
@@ -43,7 +45,7 @@ WATCHED_STATES = frozenset({S.ELECTION, S.DISTRIBUTION, S.OPERATION, S.CONCILIAT
 CORE_MIN_DELAY = 15.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerReport:
     """What an instance last published about itself (its STATE message)."""
 
@@ -52,7 +54,7 @@ class PeerReport:
     running_identifiers: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceView:
     identifier: str
     nick: str
@@ -63,7 +65,7 @@ class InstanceView:
     report: PeerReport | None  # None until a STATE message arrived (the local one is always set)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ClusterView:
     now: float
     local_identifier: str
@@ -82,63 +84,64 @@ class ClusterView:
 
 
 # ----- actions returned to the plugin
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class SetInstanceState:
     identifier: str
     state: InstanceStates
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceLost:
     """A FAILED instance was processed: its processes must be declared lost (behaviour.md §12)."""
 
     identifier: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class EnterState:
     state: SupvisorsStates
     master: str  # the Master when the state was entered
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class AbortJobs:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartDistribution:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Conciliate:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartGlobalStop:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ExitSupervisord:
     restart: bool
 
 
-Action = (
-    SetInstanceState
-    | InstanceLost
-    | EnterState
-    | AbortJobs
-    | StartDistribution
-    | Conciliate
-    | StartGlobalStop
-    | ExitSupervisord
-)
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+Action = Union[
+    SetInstanceState,
+    InstanceLost,
+    EnterState,
+    AbortJobs,
+    StartDistribution,
+    Conciliate,
+    StartGlobalStop,
+    ExitSupervisord,
+]
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Fsm:
     """The local instance's copy of the cluster state machine (main thread)."""
 

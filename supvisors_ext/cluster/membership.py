@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from supvisors_ext.cluster.context import Context, InstanceRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import RUNNING_STATES, InstanceStates, LocalProcessInfo, ProcessStates
 
 I = InstanceStates  # noqa: E741
 WATCHED = (I.CHECKING, I.CHECKED, I.RUNNING)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerTick:
     """The parts of a TICK message the membership needs."""
 
@@ -26,7 +27,7 @@ class PeerTick:
     stereotypes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class HandshakeData:
     """What the handshake calls returned (made on a worker thread, validated there)."""
 

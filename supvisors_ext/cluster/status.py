@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     RUNNING_STATES,
     ApplicationStates,
@@ -22,7 +23,7 @@ CONFLICT_STATE_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ForcedState:
     """A displayed state imposed by the plugin until the next real event (behaviour.md §5.2)."""
 
@@ -32,7 +33,7 @@ class ForcedState:
     since: float  # local monotonic time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Observation:
     """One instance's latest record of a process, with the local monotonic time it arrived."""
 
@@ -41,7 +42,7 @@ class Observation:
     received: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessView:
     """The synthesized status of a process over every instance."""
 
@@ -99,7 +100,7 @@ def application_state(views: Iterable[ProcessView]) -> ApplicationStates:
     return ApplicationStates.STOPPED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class OperationalStatus:
     state: ApplicationStates
     major_failure: bool

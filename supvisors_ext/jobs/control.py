@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Union
 
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.jobs.start import JobCommand, RequestStatus, StartJob, build_stages
 from supvisors_ext.jobs.stop import StopCommand, StopJob, build_stop_stages
 from supvisors_ext.model import (
@@ -31,10 +33,11 @@ from supvisors_ext.strategy import (
 )
 
 HASH, AT = "#", "@"
-Command = JobCommand | StopCommand
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+Command = Union[JobCommand, StopCommand]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class JobOutcome:
     """What a finished job leaves for the callers waiting on it."""
 
@@ -43,7 +46,7 @@ class JobOutcome:
     failures: tuple[str, ...]
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Jobs:
     """Start and stop jobs driven by this instance, keyed by application (or namespec)."""
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Optional, Union
 
 from supvisors_ext.cluster.context import Context, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     RUNNING_STATES,
     InstanceStates,
@@ -33,7 +35,7 @@ class RequestStatus(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartCommand:
     """Ask `identifier` to start `namespec` (supvisors.start_args there)."""
 
@@ -42,7 +44,7 @@ class StartCommand:
     extra_args: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ForceCommand:
     """Force the displayed state of a process (behaviour.md §5.2) and publish it."""
 
@@ -53,19 +55,20 @@ class ForceCommand:
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StopApplicationCommand:
     """The STOP starting-failure strategy: stop what was started (behaviour.md §6.4)."""
 
     application: str
 
 
-JobCommand = StartCommand | ForceCommand | StopApplicationCommand
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+JobCommand = Union[StartCommand, ForceCommand, StopApplicationCommand]
 # (record, load) -> chosen identifier or None; the job's driver owns the placement state
-Placer = Callable[[ProcessRecord], str | None]
+Placer = Callable[[ProcessRecord], Optional[str]]
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ProcessRequest:
     record: ProcessRecord
     wait_exit: bool
@@ -82,7 +85,7 @@ class ProcessRequest:
         return self.record.namespec
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class StartJob:
     """Stages of processes to start for one application, in ascending start_sequence."""
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.messages import (
     MAX_FRAME_BYTES,
@@ -56,7 +57,7 @@ _RECONNECT_IVL_MAX_MS = 1_000
 _PUBLISH, _CONNECT, _DISCONNECT, _STOP = b"publish", b"connect", b"disconnect", b"stop"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerEndpoint:
     """The PUB endpoint of one peer instance."""
 
@@ -75,14 +76,14 @@ class PeerEndpoint:
         return f"tcp://{self.host}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Inbound:
     """Inbox item: a decoded, valid message from a peer."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Dropped:
     """Inbox item: malformed input was dropped; for a rate-limited WARN on the main thread."""
 
@@ -90,7 +91,7 @@ class Dropped:
     sender: str  # identifier claimed by the input, '' if none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class BusFailure:
     """Inbox item: the bus thread ended on a fatal error (e.g. the bus port cannot be bound)."""
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import psutil
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import InstanceId
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class NicAddress:
     nic_name: str
     host_name: str
@@ -21,7 +22,7 @@ class NicAddress:
     netmask: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class NetworkInfo:
     """Identity of the instance and of the machine (node) it runs on."""
 

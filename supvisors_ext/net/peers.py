@@ -21,11 +21,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from supvisors_ext.compat import SLOTS
+
 CALL_TIMEOUT = 10.0  # behaviour.md §1: a call taking longer marks the peer FAILED
 UNAUTHORIZED = 401
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Credentials:
     """HTTP basic credentials for calls to peers (the local `[inet_http_server]` pair)."""
 
@@ -88,14 +90,14 @@ def make_proxy(
 PeerJob = Callable[[xmlrpc.client.ServerProxy], object]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerRequest:
     token: int
     what: str  # for logs: e.g. "handshake", "supervisor.stopProcess(app:x)"
     job: PeerJob
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerReply:
     """The outcome of a request, made on the worker thread and handled on the main thread."""
 
@@ -122,7 +124,7 @@ def call(method: str, *args: object) -> PeerJob:
     return job
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class PeerCaller:
     """Worker thread serving one peer's queue in order."""
 
@@ -186,7 +188,7 @@ class PeerCaller:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, (TimeoutError, socket.timeout)):
         return f"no answer within {CALL_TIMEOUT:g} s"
     return f"{type(exc).__name__}: {exc}"
 

@@ -67,7 +67,7 @@ class ControlMethods(NamespaceBase):
             ) from None
 
     def _flag(self, value: object, what: str) -> bool:
-        if not isinstance(value, bool | int):
+        if not isinstance(value, (bool, int)):
             raise fault(Faults.INCORRECT_PARAMETERS, f"{what} must be a boolean, got {value!r}")
         return bool(value)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from supvisors_ext.cluster.admission import GrantBook
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.cluster.status import ForcedState
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.faults import Faults, SupvisorsFaults
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.log import PluginLogger
@@ -29,7 +30,7 @@ ADMISSION_TIMEOUT = 10.0
 SPAWNS_PER_PASS = 4
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Ticket:
     """The Master's answer to an admission request."""
 
@@ -289,7 +290,7 @@ class Driver:
         if reply.ok and isinstance(reply.value, list) and len(reply.value) == len(starts):
             refusals = [
                 (command, str(result.get("faultString", "refused")))
-                for command, result in zip(starts, reply.value, strict=True)
+                for command, result in zip(starts, reply.value)
                 if isinstance(result, dict)
             ]
         else:

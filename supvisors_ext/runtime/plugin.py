@@ -257,7 +257,7 @@ class SupvisorsPlugin:
             self.on_tick()
         changed = False
         for item in items:
-            if not isinstance(item, TickDue | BusFailure):
+            if not isinstance(item, (TickDue, BusFailure)):
                 changed = self.sync.handle(item) or changed
         if changed:
             self.log_new_rules_warnings()
@@ -369,7 +369,7 @@ class SupvisorsPlugin:
             actions = self.fsm.evaluate(self.cluster_view())
             for action in actions:
                 self.apply(action)
-            if not any(isinstance(action, EnterState | SetInstanceState) for action in actions):
+            if not any(isinstance(action, (EnterState, SetInstanceState)) for action in actions):
                 break
         if self.repair.book.jobs or self.repair.book.system is not None:
             self.driver.step()  # failures noted by this evaluation (a lost instance): act now

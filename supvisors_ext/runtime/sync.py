@@ -293,7 +293,7 @@ class PeerSync:
 
     def _apply(self, message: messages.Message, now: float) -> bool:
         sender = message.identifier
-        if isinstance(message, messages.ProcessMessage | messages.ProcessAddedMessage):
+        if isinstance(message, (messages.ProcessMessage, messages.ProcessAddedMessage)):
             self.context.update_process(sender, message.info, now)
             return True
         if isinstance(message, messages.ProcessRemovedMessage):

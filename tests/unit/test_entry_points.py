@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points
 
 import pytest
@@ -11,7 +12,11 @@ from supvisors_ext.rpcinterface import make_supvisors_rpcinterface
 
 
 def test_console_scripts_resolve() -> None:
-    scripts = {ep.name: ep for ep in entry_points(group="console_scripts")}
+    if sys.version_info >= (3, 10):
+        declared = entry_points(group="console_scripts")
+    else:  # Python 3.9: a dict of groups
+        declared = entry_points()["console_scripts"]
+    scripts = {ep.name: ep for ep in declared}
     assert scripts["supvisorsctl"].load() is supvisorsctl.main
     assert scripts["supvisors_breed"].load() is breed.main
 
