@@ -29,7 +29,7 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 class BreedAction(argparse.Action):
     """Collect `app=nb` items of one or several `-b` options into one ordered dict."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(self, parser, namespace, values, option_string=None):
         breed = dict(getattr(namespace, self.dest) or {})
         for value in values:
             try:

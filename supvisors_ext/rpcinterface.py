@@ -53,7 +53,7 @@ SupvisorsNamespace = type(
 )
 
 
-def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNamespace:
+def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> NamespaceBase:
     """Factory of `[rpcinterface:supvisors]`: parse, validate, build; no thread or socket yet."""
     plugin = _PLUGINS.get(supervisord)
     if plugin is None or not plugin.is_current():

@@ -31,7 +31,7 @@ def _err(line: str) -> None:
     sys.stderr.flush()
 
 
-class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
+class _PluginBase(ControllerPluginBase):
     """Runs table commands against the controller's server; wraps its completer."""
 
     name = "supvisors"

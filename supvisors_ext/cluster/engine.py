@@ -218,9 +218,12 @@ class Fsm:
             S.CONCILIATION: self._working,
             S.RESTARTING: self._stopping,
             S.SHUTTING_DOWN: self._stopping,
-            S.FINAL: lambda _view: None,
+            S.FINAL: self._final,
         }[self.state]
         handler(view)
+
+    def _final(self, view: ClusterView) -> None:
+        """FINAL: supervisord is going away; nothing more happens."""
 
     def _off(self, view: ClusterView) -> None:
         self._enter(S.SYNCHRONIZATION)

@@ -13,7 +13,13 @@ from typing import Union
 
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.compat import SLOTS
-from supvisors_ext.jobs.start import JobCommand, RequestStatus, StartJob, build_stages
+from supvisors_ext.jobs.start import (
+    JobCommand,
+    ProcessRequest,
+    RequestStatus,
+    StartJob,
+    build_stages,
+)
 from supvisors_ext.jobs.stop import StopCommand, StopJob, build_stop_stages
 from supvisors_ext.model import (
     LOADING_STATES,
@@ -213,7 +219,7 @@ class Jobs:
     def _make_job(
         self,
         application: ApplicationRecord,
-        stages: list,
+        stages: list[list[ProcessRequest]],
         strategy: StartingStrategies,
         local: str,
         extra_args: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from supervisor.http import NOT_DONE_YET
@@ -202,9 +203,7 @@ class CollectionMethods(ProcessMethods):
                 identifier,
                 f"signalProcess({record.namespec})",
                 call("supervisor.signalProcess", record.namespec, signal),
-                lambda reply, identifier=identifier: self._on_signal_reply(
-                    outcomes, identifier, reply
-                ),
+                partial(self._on_signal_reply, outcomes, identifier),
             )
             if not token:
                 outcomes[identifier] = fault(Faults.FAILED, f"{identifier} cannot be reached")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import xmlrpc.client
 from collections.abc import Callable
+from typing import Any
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
@@ -38,7 +39,7 @@ def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy]
     """The handshake calls of behaviour.md §3, run on the peer's worker thread."""
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
-        rpc = proxy.supvisors
+        rpc: Any = proxy.supvisors  # answers are checked below, as they are used
         network = network_from_payload(rpc.get_network_info(peer))
         seen = rpc.get_instance_info(local)
         if not isinstance(seen, list) or len(seen) != 1:
