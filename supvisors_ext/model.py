@@ -10,7 +10,7 @@ from supvisors_ext.compat import SLOTS
 
 
 class SupvisorsStates(IntEnum):
-    """States of the cluster state machine (behaviour.md §4)."""
+    """States of the cluster state machine (docs/design/state-machine.md#cluster-states)."""
 
     OFF = 0
     SYNCHRONIZATION = 1
@@ -24,7 +24,8 @@ class SupvisorsStates(IntEnum):
 
 
 class InstanceStates(IntEnum):
-    """States of one instance as seen by the local instance (behaviour.md §3)."""
+    """States of one instance as seen by the local instance
+    (docs/design/state-machine.md#instance-states)."""
 
     STOPPED = 0
     CHECKING = 1
@@ -35,7 +36,7 @@ class InstanceStates(IntEnum):
 
 
 class ApplicationStates(IntEnum):
-    """Derived state of a managed application (behaviour.md §5.3)."""
+    """Derived state of a managed application (docs/design/status.md#application-state)."""
 
     STOPPED = 0
     STARTING = 1
@@ -58,7 +59,7 @@ class ProcessStates(IntEnum):
 
 
 class StartingStrategies(IntEnum):
-    """Where a process or application is placed when started (behaviour.md §8)."""
+    """Where a process or application is placed when started (docs/design/placement.md#load)."""
 
     CONFIG = 0
     LESS_LOADED = 1
@@ -69,7 +70,8 @@ class StartingStrategies(IntEnum):
 
 
 class StartingFailureStrategies(IntEnum):
-    """What a failed required process does to a start in progress (behaviour.md §6.4)."""
+    """What a failed required process does to a start in progress
+    (docs/design/jobs.md#start-failures)."""
 
     ABORT = 0
     STOP = 1
@@ -77,7 +79,8 @@ class StartingFailureStrategies(IntEnum):
 
 
 class RunningFailureStrategies(IntEnum):
-    """What the crash or loss of a running process does (behaviour.md §10)."""
+    """What the crash or loss of a running process does
+    (docs/design/failures.md#running-failures)."""
 
     CONTINUE = 0
     RESTART_PROCESS = 1
@@ -88,7 +91,8 @@ class RunningFailureStrategies(IntEnum):
 
 
 class ConciliationStrategies(IntEnum):
-    """How a process running on several instances is resolved (behaviour.md §11)."""
+    """How a process running on several instances is resolved
+    (docs/design/failures.md#conciliation)."""
 
     SENICIDE = 0
     INFANTICIDE = 1
@@ -99,7 +103,8 @@ class ConciliationStrategies(IntEnum):
 
 
 class SupvisorsFailureStrategies(IntEnum):
-    """What the cluster does when its synchronization conditions are lost (behaviour.md §4)."""
+    """What the cluster does when its synchronization conditions are lost
+    (docs/design/state-machine.md#cluster-states)."""
 
     CONTINUE = 0
     RESYNC = 1
@@ -107,7 +112,8 @@ class SupvisorsFailureStrategies(IntEnum):
 
 
 class DistributionRules(IntEnum):
-    """Whether the processes of an application may spread over instances (rules-file.md §2.3)."""
+    """Whether the processes of an application may spread over instances
+    (docs/rules.md#document-structure)."""
 
     ALL_INSTANCES = 0
     SINGLE_INSTANCE = 1
@@ -115,7 +121,8 @@ class DistributionRules(IntEnum):
 
 
 class SynchronizationOptions(IntEnum):
-    """Conditions that end the SYNCHRONIZATION state (behaviour.md §4)."""
+    """Conditions that end the SYNCHRONIZATION state
+    (docs/design/state-machine.md#cluster-states)."""
 
     STRICT = 0
     LIST = 1
@@ -140,7 +147,7 @@ class LogLevels(IntEnum):
 RUNNING_STATES = frozenset(
     {ProcessStates.STARTING, ProcessStates.RUNNING, ProcessStates.BACKOFF, ProcessStates.STOPPING}
 )
-# process states that count towards the load of an instance (behaviour.md §8)
+# process states that count towards the load of an instance (docs/design/placement.md#load)
 LOADING_STATES = frozenset({ProcessStates.STARTING, ProcessStates.RUNNING, ProcessStates.BACKOFF})
 STOPPED_STATES = frozenset(
     {ProcessStates.STOPPED, ProcessStates.EXITED, ProcessStates.FATAL, ProcessStates.UNKNOWN}
@@ -185,7 +192,7 @@ def split_namespec(namespec: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True, **SLOTS)
 class InstanceId:
-    """One item of `supvisors_list` (configuration.md §5)."""
+    """One item of `supvisors_list` (docs/configuration.md#supvisors_list-items)."""
 
     identifier: str  # canonical host:http_port
     nick: str
@@ -196,7 +203,7 @@ class InstanceId:
 
 @dataclass(frozen=True, **SLOTS)
 class LocalProcessInfo:
-    """What an instance knows of one of its own processes (xmlrpc-api.md §4, local process info).
+    """What an instance knows of one of its own processes (docs/api.md, local process info).
 
     It is the payload of PROCESS / PROCESS_ADDED bus messages and of `get_all_local_process_info`.
     """
@@ -236,3 +243,27 @@ class LocalProcessInfo:
 
 
 _LOCAL_INFO_FIELDS = tuple(field.name for field in fields(LocalProcessInfo))
+
+
+@dataclass(frozen=True, **SLOTS)
+class NicAddress:
+    nic_name: str
+    host_name: str
+    aliases: tuple[str, ...]
+    ipv4_address: str
+    netmask: str
+
+
+@dataclass(frozen=True, **SLOTS)
+class NetworkInfo:
+    """Identity of the instance and of the machine (node) it runs on."""
+
+    identifier: str
+    nick_identifier: str
+    host_id: str
+    http_port: int
+    internal_port: int
+    stereotypes: tuple[str, ...]
+    fqdn: str
+    machine_id: str  # colon-separated MAC from uuid.getnode(): instances sharing it share a node
+    addresses: tuple[NicAddress, ...]

@@ -17,7 +17,7 @@ from supvisors_ext.rules.identifiers import STAR
 
 @dataclass(frozen=True, **SLOTS)
 class ApplicationRules:
-    """Rules of a managed application (rules-file.md §2.3), every default resolved.
+    """Rules of a managed application (docs/rules.md#document-structure), every default resolved.
 
     `identifiers` is the list as written after alias expansion: ('*',), a list of names, or
     the sign first for '#', e.g. ('#', 'server_1', 'server_2'); () when '#' cannot apply.
@@ -33,7 +33,7 @@ class ApplicationRules:
     operational_status: StatusFormula | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The keys of `get_application_rules` without `application_name` (xmlrpc-api.md §4)."""
+        """The keys of `get_application_rules` without `application_name` (docs/api.md)."""
         return {
             "managed": True,
             "distribution": self.distribution.name,
@@ -49,7 +49,7 @@ class ApplicationRules:
 
 @dataclass(frozen=True, **SLOTS)
 class ProgramRules:
-    """Rules of one process (rules-file.md §2.4), after inheritance and adjustments.
+    """Rules of one process (docs/rules.md#document-structure), after inheritance and adjustments.
 
     `identifiers` follows the same form as ApplicationRules.identifiers, with '#' or '@'
     first for a one-to-one distribution resolved later by the placement code.
@@ -65,7 +65,7 @@ class ProgramRules:
     running_failure_strategy: RunningFailureStrategies = RunningFailureStrategies.CONTINUE
 
     def as_dict(self) -> dict[str, object]:
-        """The keys of `get_process_rules` without the name keys (xmlrpc-api.md §4)."""
+        """The keys of `get_process_rules` without the name keys (docs/api.md)."""
         return {
             "identifiers": list(self.identifiers),
             "start_sequence": self.start_sequence,

@@ -1,4 +1,4 @@
-"""Running failures and conciliation carried out on the main thread (behaviour.md §10-§12).
+"""Running failures and conciliation carried out on the main thread (docs/design/failures.md).
 
 Every instance notes crashes and losses; only the Master acts. Failures noted while there is no
 live Master are kept for the next one; an instance that follows a live Master drops its own (the
@@ -167,7 +167,7 @@ class RepairHandler:
         elif strategy in SYSTEM_STRATEGIES:
             self.request_system(strategy)
 
-    # ----- admission: a remote Master answers later (behaviour.md §6.4)
+    # ----- admission: a remote Master answers later (docs/design/jobs.md#admission)
     def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
         """Every start made here follows a stop this instance saw end, or completes a partly
         running application: a remote Master judges it from grants and start jobs only, as
@@ -242,7 +242,7 @@ class RepairHandler:
 
             self._when_admitted(record.namespec, start)
 
-    # ----- conciliation (behaviour.md §11)
+    # ----- conciliation (docs/design/failures.md#conciliation)
     def conciliate(self, strategy: ConciliationStrategies) -> bool:
         """Apply a strategy to every conflict not already being resolved; False for USER."""
         if strategy == ConciliationStrategies.USER:
@@ -288,7 +288,8 @@ class RepairHandler:
 
     def _complete(self, name: str) -> None:
         """An automatically started application kept whole after a conciliation may miss the
-        processes that were stopped elsewhere: start them where it runs (a repair, §7)."""
+        processes that were stopped elsewhere: start them where it runs (a repair,
+        docs/design/jobs.md#automatic-start-and-repair)."""
         application = self.context.applications.get(name)
         rules = application.rules if application else None
         if application is None or rules is None or rules.start_sequence <= 0:

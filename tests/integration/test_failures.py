@@ -326,8 +326,12 @@ def test_req26_console_killed_hci_not_restarted(make_cluster: Any, tmp_path: Pat
 
 
 # ----- conflicts and conciliation (Req 12)
-def _make_conflict(cluster: Cluster, namespec: str) -> tuple[str, str]:
-    """Start a running srv process a second time on another server with plain supervisor."""
+def _make_conflict(cluster: Cluster, namespec: str, seen: bool = True) -> tuple[str, str]:
+    """Start a running srv process a second time on another server with plain supervisor.
+
+    With `seen`, wait until every instance reports the conflict. A configured automatic
+    strategy may solve it before every instance has reported it: pass `seen=False` there
+    (`startProcess(..., wait=True)` returning proves both copies ran at once)."""
     observer = cluster["console_1"]
     # a previous conciliation may still be completing the application: wait for one copy
     (running_on,) = cluster.wait_until(
@@ -343,6 +347,8 @@ def _make_conflict(cluster: Cluster, namespec: str) -> tuple[str, str]:
     second = next(nick for nick in SERVERS if nick != first)
     time.sleep(1.1)  # spawn times have a one-second resolution: the copies must differ
     cluster[second].supervisor.startProcess(namespec, True)
+    if not seen:
+        return first, second
 
     def seen_everywhere() -> bool:
         return all(
@@ -435,7 +441,7 @@ def test_configured_conciliation_strategy_applies_by_itself(
     nicks = start_scenario2(cluster, tmp_path, options={"conciliation_strategy": "INFANTICIDE"})
     wait_ready(cluster, nicks)
     namespec = "scen2_srv_03:scen2_config_manager"
-    first, _second = _make_conflict(cluster, namespec)
+    first, _second = _make_conflict(cluster, namespec, seen=False)
     cluster.wait_until(
         lambda: running_copies(cluster, list(SERVERS), namespec) == [first], timeout=15
     )
