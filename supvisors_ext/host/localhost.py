@@ -14,7 +14,7 @@ from typing import Protocol, Union
 
 import psutil
 
-from supvisors_ext.config import ConfigError, LocalHost
+from supvisors_ext.config_values import ConfigError, LocalHost
 
 DEFAULT_SUPERVISORD_IDENTIFIER = "supervisor"  # supervisor's own default (options.py)
 

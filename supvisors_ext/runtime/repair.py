@@ -35,7 +35,8 @@ from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
-from supvisors_ext.runtime.driver import Driver, Ticket
+from supvisors_ext.runtime.admission_client import Ticket
+from supvisors_ext.runtime.driver import Driver
 
 R = RunningFailureStrategies
 
@@ -200,7 +201,9 @@ class RepairHandler:
             if current is None or current.rules is None:
                 self.restarts.pop(name, None)
                 return
-            job = self.driver.start_application(current, current.rules.starting_strategy)
+            job = self.driver.start_application(
+                current, current.rules.starting_strategy, repair=True
+            )
             if job.ended:
                 self._restarted(name, job)
             else:
@@ -238,7 +241,7 @@ class RepairHandler:
                 if record.view().running_identifiers:
                     return
                 self.logger.warn(f"{record.namespec}: starting it again")
-                self.driver.start_processes(application, [record], strategy, "")
+                self.driver.start_processes(application, [record], strategy, "", repair=True)
 
             self._when_admitted(record.namespec, start)
 
@@ -299,7 +302,7 @@ class RepairHandler:
 
         def start() -> None:
             self.logger.warn(f"{name}: completing it after the conciliation")
-            self.driver.start_application(application, rules.starting_strategy)
+            self.driver.start_application(application, rules.starting_strategy, repair=True)
 
         self._when_admitted(name, start)
 
