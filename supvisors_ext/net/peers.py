@@ -185,8 +185,8 @@ class PeerCaller:
             return PeerReply(
                 reply.identifier, reply.token, reply.what, error=error, http_status=exc.errcode
             )
-        except TimeoutError as exc:
-            # socket.timeout is TimeoutError from 3.10 on, an OSError before
+        except (TimeoutError, socket.timeout) as exc:
+            # socket.timeout is TimeoutError from 3.10 on, only an OSError before
             return PeerReply(
                 reply.identifier, reply.token, reply.what, error=_describe(exc), timed_out=True
             )
