@@ -1007,7 +1007,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error = str(exc)
         log(f"benchmark failed: {error}")
     except Exception as exc:  # noqa: BLE001 - report, keep what was measured
-        error = "".join(traceback.format_exception(exc))
+        error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         log(f"benchmark failed: {error}")
     report = {
         "meta": {

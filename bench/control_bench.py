@@ -1024,7 +1024,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     lines = []
     for index, row in enumerate(table):
-        lines.append(" | ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)))
+        lines.append(" | ".join(text.ljust(width) for text, width in zip(row, widths)))
         if index == 0:
             lines.append("-+-".join("-" * width for width in widths))
     return "\n".join(lines)

@@ -29,7 +29,7 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 class BreedAction(argparse.Action):
     """Collect `app=nb` items of one or several `-b` options into one ordered dict."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(self, parser, namespace, values, option_string=None):
         breed = dict(getattr(namespace, self.dest) or {})
         for value in values:
             try:
@@ -83,7 +83,11 @@ def describe(args: argparse.Namespace) -> str:
 
 def find_files(template: str, pattern: str) -> list[str]:
     """POSIX paths relative to the template folder, sorted."""
-    found = glob.glob(pattern, root_dir=template, recursive=True)
+    if os.path.isabs(pattern):
+        found = glob.glob(pattern, recursive=True)
+    else:  # glob's root_dir is Python 3.10+: match below the escaped folder, then cut it off
+        matches = glob.glob(os.path.join(glob.escape(template), pattern), recursive=True)
+        found = [os.path.relpath(path, template) for path in matches]
     paths = [path for path in found if os.path.isfile(os.path.join(template, path))]
     return sorted(Path(path).as_posix() for path in paths)
 

@@ -152,8 +152,8 @@ class EventClient:
             socket.connect(f"tcp://{self.node_name}:{self.event_port}")
             while not self._stop.is_set():
                 if socket.poll(int(POLL_TIMEOUT * 1000)):
-                    header, body = socket.recv_multipart()
-                    self.on_receive(header.decode(), json.loads(body))
+                    topic, body = socket.recv_multipart()
+                    self.on_receive(topic.decode(), json.loads(body))
         finally:
             socket.close(0)
             context.term()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
+
 SECTION_PREFIX = "collection:"
 DEFAULT_PRIORITY = 999
 KNOWN_KEYS = frozenset({"programs", "groups", "priority"})
@@ -26,7 +28,7 @@ class CollectionError(ValueError):
         self.path, self.name, self.reason = path, name, reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class RawSection:
     """One `[collection:x]` section as read from the files, values not yet expanded.
 
@@ -39,7 +41,7 @@ class RawSection:
     expansions: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class CollectionDef:
     """One valid collection definition."""
 
@@ -64,7 +66,7 @@ class CollectionDef:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ParsedCollections:
     """Definitions by name, plus the warnings to log (unknown keys)."""
 
@@ -72,7 +74,7 @@ class ParsedCollections:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class CollectionsDiff:
     """Names added, changed and removed by a reread, each in (priority, name) order."""
 
@@ -84,7 +86,7 @@ class CollectionsDiff:
         return [list(self.added), list(self.changed), list(self.removed)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class MemberRef:
     """A process a collection may designate: its group, its name and its program's name."""
 

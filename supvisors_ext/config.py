@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.config_values import (
     ConfigError,
     LocalHost,
@@ -59,7 +60,7 @@ DEFAULT_SYNCHRO_OPTIONS = "STRICT,TIMEOUT,CORE"
 
 
 # same spellings as supervisor's datatypes.boolean, so a supervisord user meets no surprise
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Multicast:
     """Discovery mode (docs/configuration.md#discovery-mode): where the heartbeat datagrams go."""
 
@@ -69,7 +70,7 @@ class Multicast:
     ttl: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class WebOptions:
     """Theming and limits of the web dashboard (docs/web.md)."""
 
@@ -81,7 +82,7 @@ class WebOptions:
     dashboard_readonly: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Config:
     """The validated `[rpcinterface:supvisors]` options, consistency rules applied."""
 
@@ -122,7 +123,7 @@ class Config:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ParsedConfig:
     """A `Config` plus the messages the caller logs (WARN and INFO)."""
 

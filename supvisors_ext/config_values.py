@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import InstanceId, enum_names
 
 SECTION = "rpcinterface:supvisors"
@@ -40,7 +41,7 @@ class ConfigError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class LocalHost:
     """Facts about this supervisord, gathered by the adapter layer (localhost.py)."""
 

@@ -62,7 +62,7 @@ class EventHub:
         self.snapshot_sources[topic] = source
 
     def snapshot(self, topics: Iterable[str]) -> list[Event]:
-        events = []
+        events: list[Event] = []
         for topic in topics:
             source = self.snapshot_sources.get(topic)
             if source is not None:

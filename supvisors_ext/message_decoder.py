@@ -157,7 +157,7 @@ class _Reader:
 
     def number(self, key: str) -> float:
         value = self._get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self._wrong(key, "float", value)
         if isinstance(value, float) and not math.isfinite(value):
             raise self.error(f"key {key!r} must be finite, got {value}")

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import Field, dataclass, fields
-from enum import StrEnum
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
+from supvisors_ext.compat import SLOTS, StrEnum
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias  # typing.TypeAlias is 3.10+
 
 # the bus schema version (`v` of every message, docs/design/bus.md "Schema version"); 2 adds the
 # TICK `run_id`. A peer speaking another version is not understood: its messages are dropped.
@@ -60,7 +63,7 @@ class _FlatBody:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _ENVELOPE}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class TickMessage(_FlatBody):
     """TICK: the sender's heartbeat, published every tick period."""
 
@@ -99,7 +102,7 @@ class _InfoCarrier:
         return self.info.to_payload()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessMessage(_InfoCarrier):
     """PROCESS: a state change of one of the sender's own processes (full local process info)."""
 
@@ -109,7 +112,7 @@ class ProcessMessage(_InfoCarrier):
     info: LocalProcessInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessAddedMessage(_InfoCarrier):
     """PROCESS_ADDED: a process was added to the sender's supervisord (full local process info)."""
 
@@ -119,7 +122,7 @@ class ProcessAddedMessage(_InfoCarrier):
     info: LocalProcessInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessRemovedMessage(_FlatBody):
     """PROCESS_REMOVED: a process was removed from the sender's supervisord."""
 
@@ -130,7 +133,7 @@ class ProcessRemovedMessage(_FlatBody):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessForcedMessage(_FlatBody):
     """PROCESS_FORCED: the sender forces the displayed state of a process
     (docs/design/status.md#forced-state)."""
@@ -145,7 +148,7 @@ class ProcessForcedMessage(_FlatBody):
     target: str  # identifier, or '' for none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StateModes:
     """State & modes of one instance (docs/api.md) plus the applications it is starting."""
 
@@ -181,7 +184,7 @@ class StateModes:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StateMessage:
     """STATE: the sender's state & modes changed."""
 
@@ -195,14 +198,15 @@ class StateMessage:
         return self.state_modes.to_payload()
 
 
-Message: TypeAlias = (
-    TickMessage
-    | ProcessMessage
-    | ProcessAddedMessage
-    | ProcessRemovedMessage
-    | ProcessForcedMessage
-    | StateMessage
-)
+# Union, not `|`: the alias is evaluated at run time, and Python 3.9 has no `type | type`
+Message: TypeAlias = Union[
+    TickMessage,
+    ProcessMessage,
+    ProcessAddedMessage,
+    ProcessRemovedMessage,
+    ProcessForcedMessage,
+    StateMessage,
+]
 
 
 def encode(message: Message) -> list[bytes]:

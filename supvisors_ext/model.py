@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
 from typing import TypeVar
+
+from supvisors_ext.compat import SLOTS
 
 
 class SupvisorsStates(IntEnum):
@@ -188,7 +190,7 @@ def split_namespec(namespec: str) -> tuple[str, str | None]:
     return group, name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceId:
     """One item of `supvisors_list` (docs/configuration.md#supvisors_list-items)."""
 
@@ -199,7 +201,7 @@ class InstanceId:
     internal_port: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class LocalProcessInfo:
     """What an instance knows of one of its own processes (docs/api.md, local process info).
 
@@ -234,13 +236,16 @@ class LocalProcessInfo:
 
     def to_payload(self) -> dict[str, object]:
         """Plain dict for XML-RPC and JSON: every field, the state as its code, plus `statename`."""
-        payload: dict[str, object] = {field: getattr(self, field) for field in self.__slots__}
+        payload: dict[str, object] = {field: getattr(self, field) for field in _LOCAL_INFO_FIELDS}
         payload["state"] = int(self.state)
         payload["statename"] = self.state.name
         return payload
 
 
-@dataclass(frozen=True, slots=True)
+_LOCAL_INFO_FIELDS = tuple(field.name for field in fields(LocalProcessInfo))
+
+
+@dataclass(frozen=True, **SLOTS)
 class NicAddress:
     nic_name: str
     host_name: str
@@ -249,7 +254,7 @@ class NicAddress:
     netmask: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class NetworkInfo:
     """Identity of the instance and of the machine (node) it runs on."""
 

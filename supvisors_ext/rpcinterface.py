@@ -13,7 +13,8 @@ import sys
 import weakref
 from typing import Any
 
-from supvisors_ext.config import ConfigError, parse_config
+from supvisors_ext.config import parse_config
+from supvisors_ext.config_values import ConfigError
 from supvisors_ext.host import collection_events  # noqa: F401 - registers the COLLECTION_* event types at import
 from supvisors_ext.host.collection_service import (
     CollectionService,

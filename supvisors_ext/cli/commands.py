@@ -17,6 +17,7 @@ from supvisors_ext.cli import status_commands as st
 from supvisors_ext.cli.collection import FORMS as COLLECTION_FORMS
 from supvisors_ext.cli.collection import collection, help_lines
 from supvisors_ext.cli.session import USAGE, Session, Unreachable, UsageError, fault_text
+from supvisors_ext.compat import SLOTS
 
 
 class Arg(Enum):
@@ -35,7 +36,7 @@ class Arg(Enum):
     TOPIC = "topic"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class Command:
     """One operator command; `args[i]` describes argument i, the last kind repeats."""
 

@@ -45,7 +45,7 @@ def _credentials(options: Any) -> tuple[str, str] | None:
     return (username, getattr(options, "password", None) or "") if username else None
 
 
-class _PluginBase(ControllerPluginBase):  # type: ignore[misc]
+class _PluginBase(ControllerPluginBase):
     """Runs table commands against the controller's server; wraps its completer."""
 
     name = "supvisors"

@@ -116,7 +116,7 @@ def local_status(infos: Sequence[Payload]) -> list[str]:
 
 def _jobs(value: object, names: Names) -> str:
     """get_supvisors_state gives lists of identifiers, the state & modes entries booleans."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return nicks(value, names)
     return yes_no(value)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, **SLOTS)
 class Column:
     """A table column: a title and a fixed width, or 0 for a name column (dynamic width)."""
 
@@ -33,7 +35,7 @@ def format_table(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> li
     widths = _widths(columns, rows)
     lines = []
     for cells in [[column.title for column in columns], *rows]:
-        padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=False)]
+        padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths)]
         lines.append(("".join(padded) + cells[-1]).rstrip())
     return lines
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from supvisors_ext.compat import SLOTS
+
 GRANT_TIMEOUT = 15.0  # a grant never seen in use is released after this (the requester vanished)
 
 
@@ -24,7 +26,7 @@ def _one_process(key: str) -> bool:
     return ":" in key and not key.endswith(":*")
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Grant:
     key: str
     requester: str
@@ -32,7 +34,7 @@ class Grant:
     seen_starting: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class GrantBook:
     """Grants handed out by the Master (main thread of the Master only)."""
 

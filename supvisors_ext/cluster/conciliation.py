@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from supvisors_ext.cluster.context import ApplicationRecord, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import ConciliationStrategies, DistributionRules
 
 C = ConciliationStrategies
@@ -20,7 +21,7 @@ class FollowUp(Enum):
     RUNNING_FAILURE = "running failure"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ConciliationPlan:
     """For one conflicting process: the instances to stop it on, then what to do."""
 

@@ -17,6 +17,7 @@ from supvisors_ext.cluster.status import (
     operational_status,
     synthesize,
 )
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.messages import StateModes
 from supvisors_ext.model import (
     LOADING_STATES,
@@ -31,7 +32,7 @@ from supvisors_ext.model import (
 from supvisors_ext.rules import ApplicationRules, ProgramRules, Rules
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class TickData:
     """Heartbeat bookkeeping of one instance (docs/api.md, instance info)."""
 
@@ -44,7 +45,7 @@ class TickData:
     run_id: str = ""  # the nonce of the instance's current run (TICK `run_id`), '' until known
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class InstanceRecord:
     """What the local instance knows of one instance (itself included)."""
 
@@ -63,7 +64,7 @@ class InstanceRecord:
         return self.id.identifier
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ProcessRecord:
     """One process (group:name) over every instance where it is configured."""
 
@@ -97,7 +98,7 @@ class ProcessRecord:
         return observation.info if observation else None
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ApplicationRecord:
     """One application (supervisord group name) over every instance."""
 

@@ -33,6 +33,7 @@ from supvisors_ext.cluster.fsm_io import (
     StartDistribution,
     StartGlobalStop,
 )
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     InstanceStates,
     SupvisorsFailureStrategies,
@@ -65,7 +66,7 @@ WORKING_STATES = frozenset({S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
 WATCHED_STATES = frozenset({S.ELECTION, S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Fsm:
     """The local instance's copy of the cluster state machine (main thread)."""
 
@@ -142,9 +143,12 @@ class Fsm:
             S.CONCILIATION: self._working,
             S.RESTARTING: self._stopping,
             S.SHUTTING_DOWN: self._stopping,
-            S.FINAL: lambda _view: None,
+            S.FINAL: self._final,
         }[self.state]
         handler(view)
+
+    def _final(self, view: ClusterView) -> None:
+        """FINAL: supervisord is going away; nothing more happens."""
 
     def _off(self, view: ClusterView) -> None:
         self._enter(S.SYNCHRONIZATION)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from supvisors_ext.cluster.context import Context, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import ApplicationStates, ProcessStates, RunningFailureStrategies
 
 R = RunningFailureStrategies
@@ -28,7 +29,7 @@ SYSTEM_STRATEGIES = (R.SHUTDOWN, R.RESTART)
 RESTART_LOOP_GRACE = 10.0  # seconds after a restart's start-up during which a crash stops it
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class FailureJob:
     """What one application must undergo, merged over all its failed processes."""
 
@@ -38,7 +39,7 @@ class FailureJob:
     reasons: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Failure:
     """One crash or loss, before merging."""
 
@@ -59,7 +60,7 @@ def effective_strategy(strategy: RunningFailureStrategies, lost: bool) -> Runnin
     return strategy
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class FailureBook:
     """Crashes already noted, and the pending failure jobs (one per application)."""
 

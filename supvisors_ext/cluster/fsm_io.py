@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     InstanceStates,
     SupvisorsFailureStrategies,
@@ -17,7 +18,7 @@ from supvisors_ext.model import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerReport:
     """What an instance last published about itself (its STATE message)."""
 
@@ -26,7 +27,7 @@ class PeerReport:
     running_identifiers: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceView:
     identifier: str
     nick: str
@@ -37,7 +38,7 @@ class InstanceView:
     report: PeerReport | None  # None until a STATE message arrived (the local one is always set)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ClusterView:
     now: float
     local_identifier: str
@@ -56,13 +57,13 @@ class ClusterView:
 
 
 # ----- actions returned to the plugin
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class SetInstanceState:
     identifier: str
     state: InstanceStates
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class InstanceLost:
     """A FAILED instance was processed: its processes must be declared lost
     (docs/design/failures.md#node-loss)."""
@@ -70,33 +71,33 @@ class InstanceLost:
     identifier: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class EnterState:
     state: SupvisorsStates
     master: str  # the Master when the state was entered
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class AbortJobs:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartDistribution:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Conciliate:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartGlobalStop:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ExitSupervisord:
     restart: bool
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from supvisors_ext.cluster.context import Context, InstanceRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.messages import StateModes
 from supvisors_ext.model import (
     RUNNING_STATES,
@@ -23,7 +24,7 @@ I = InstanceStates  # noqa: E741
 WATCHED = (I.CHECKING, I.CHECKED, I.RUNNING)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerTick:
     """The parts of a TICK message the membership needs."""
 
@@ -35,7 +36,7 @@ class PeerTick:
     run_id: str = ""  # '' from a sender that does not draw one
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class HandshakeData:
     """What the handshake calls returned (made on a worker thread, validated there)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     RUNNING_STATES,
     ApplicationStates,
@@ -23,7 +24,7 @@ CONFLICT_STATE_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ForcedState:
     """A displayed state imposed by the plugin until the next real event
     (docs/design/status.md#forced-state)."""
@@ -34,7 +35,7 @@ class ForcedState:
     since: float  # local monotonic time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Observation:
     """One instance's latest record of a process, with the local monotonic time it arrived."""
 
@@ -43,7 +44,7 @@ class Observation:
     received: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProcessView:
     """The synthesized status of a process over every instance."""
 
@@ -104,7 +105,7 @@ def application_state(views: Iterable[ProcessView]) -> ApplicationStates:
     return ApplicationStates.STOPPED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class OperationalStatus:
     state: ApplicationStates
     major_failure: bool

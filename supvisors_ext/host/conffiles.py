@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from supervisor.options import UnhosedConfigParser, expand
 
 from supvisors_ext.collections import SECTION_PREFIX, RawSection
+from supvisors_ext.compat import SLOTS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProgramOrigin:
     """Where a process comes from: its `[program:x]` name and its rank among the numprocs copies."""
 

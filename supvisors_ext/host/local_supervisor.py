@@ -49,7 +49,7 @@ class LocalSupervisor:
         return SupervisorNamespaceRPCInterface(self._supervisord)
 
     def process_info(self, member: Member) -> dict[str, Any]:
-        return faults_as_values(self._rpc().getProcessInfo, member_namespec(member))  # type: ignore[no-any-return]
+        return faults_as_values(self._rpc().getProcessInfo, member_namespec(member))
 
     def start(self, member: Member, wait: bool) -> object:
         """True, or a deferred callback when waiting; raises Fault."""

@@ -10,15 +10,16 @@ import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, Union
 
 import psutil
 
-from supvisors_ext.config import ConfigError, LocalHost
+from supvisors_ext.config_values import ConfigError, LocalHost
 
 DEFAULT_SUPERVISORD_IDENTIFIER = "supervisor"  # supervisor's own default (options.py)
 
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+IpAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
 class SupervisordOptions(Protocol):

@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.host.log import PluginLogger
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class TickDue:
     """The ticker's periodic item: time for the main thread to tick (made on the ticker thread)."""
 

@@ -130,7 +130,7 @@ class NumprocsEditor:
         configs = group.config.process_configs
         configs[:] = [config for config in configs if config.name != name]
         for table in (self.adapter.origins, self.adapter.extra_args):
-            table.pop(key, None)  # type: ignore[attr-defined]
+            table.pop(key, None)
         self.logger.info(f"{key[0]}:{name}: removed (numprocs)")
 
 

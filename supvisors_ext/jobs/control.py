@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Union
 
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
-from supvisors_ext.jobs.start import JobCommand, RequestStatus, StartJob, build_stages
+from supvisors_ext.compat import SLOTS
+from supvisors_ext.jobs.start import (
+    JobCommand,
+    ProcessRequest,
+    RequestStatus,
+    StartJob,
+    build_stages,
+)
 from supvisors_ext.jobs.stop import StopCommand, StopJob, build_stop_stages
 from supvisors_ext.model import (
     LOADING_STATES,
@@ -31,10 +39,11 @@ from supvisors_ext.strategy import (
 )
 
 HASH, AT = "#", "@"
-Command = JobCommand | StopCommand
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+Command = Union[JobCommand, StopCommand]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class JobOutcome:
     """What a finished job leaves for the callers waiting on it."""
 
@@ -43,7 +52,7 @@ class JobOutcome:
     failures: tuple[str, ...]
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Jobs:
     """Start and stop jobs driven by this instance, keyed by application (or namespec)."""
 
@@ -216,7 +225,7 @@ class Jobs:
     def _make_job(
         self,
         application: ApplicationRecord,
-        stages: list,
+        stages: list[list[ProcessRequest]],
         strategy: StartingStrategies,
         local: str,
         extra_args: str,

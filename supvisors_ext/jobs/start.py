@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Optional, Union
 
 from supvisors_ext.cluster.context import Context, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     RUNNING_STATES,
     InstanceStates,
@@ -35,7 +37,7 @@ class RequestStatus(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StartCommand:
     """Ask `identifier` to start `namespec` (supvisors.start_args there)."""
 
@@ -44,7 +46,7 @@ class StartCommand:
     extra_args: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ForceCommand:
     """Force the displayed state of a process (docs/design/status.md#forced-state) and publish
     it."""
@@ -56,7 +58,7 @@ class ForceCommand:
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StopApplicationCommand:
     """The STOP starting-failure strategy: stop what was started
     (docs/design/jobs.md#start-failures)."""
@@ -64,12 +66,13 @@ class StopApplicationCommand:
     application: str
 
 
-JobCommand = StartCommand | ForceCommand | StopApplicationCommand
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+JobCommand = Union[StartCommand, ForceCommand, StopApplicationCommand]
 # (record, load) -> chosen identifier or None; the job's driver owns the placement state
-Placer = Callable[[ProcessRecord], str | None]
+Placer = Callable[[ProcessRecord], Optional[str]]
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class ProcessRequest:
     record: ProcessRecord
     wait_exit: bool
@@ -86,7 +89,7 @@ class ProcessRequest:
         return self.record.namespec
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class StartJob:
     """Stages of processes to start for one application, in ascending start_sequence."""
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from supvisors_ext.cluster.context import Context, ProcessRecord
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import RUNNING_STATES, InstanceStates, ProcessStates
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StopCommand:
     """Ask `identifier` to stop `namespec` (supervisor.stopProcess there, no wait)."""
 
@@ -17,7 +18,7 @@ class StopCommand:
     namespec: str
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class StopRequest:
     record: ProcessRecord
     identifiers: tuple[str, ...] = ()
@@ -27,7 +28,7 @@ class StopRequest:
     seen_progress: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class StopJob:
     """Stop stages of one application, greatest stop_sequence first."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.config_values import ConfigError, parse_instance_item
 from supvisors_ext.model import InstanceId
 
@@ -31,7 +32,7 @@ class BeaconError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Beacon:
     """What an instance announces about itself to the multicast group."""
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import zmq
 from zmq.utils import z85
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.keys import BusKeys
 
 ZAP_ADDRESS = "inproc://zeromq.zap.01"  # fixed by the ZAP RFC (27/ZAP)
@@ -32,7 +33,7 @@ _ZAP_VERSION = b"1.0"
 REFUSAL_PERIOD = 60.0  # seconds: at most one AuthRefused per address and cause per period
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class AuthRefused:
     """Inbox item: a bus peer failed CURVE authentication; logged as a WARN on the main thread."""
 

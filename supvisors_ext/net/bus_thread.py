@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import zmq
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.message_decoder import decode
 from supvisors_ext.messages import (
@@ -41,7 +42,7 @@ MONITOR_HEAD = struct.Struct("=Hi")
 PUBLISH, CONNECT, DISCONNECT, STOP = b"publish", b"connect", b"disconnect", b"stop"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerEndpoint:
     """The PUB endpoint of one peer instance."""
 
@@ -60,14 +61,14 @@ class PeerEndpoint:
         return f"tcp://{self.host}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Inbound:
     """Inbox item: a decoded, valid message from a peer."""
 
     message: Message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Dropped:
     """Inbox item: malformed input was dropped; for a rate-limited WARN on the main thread."""
 
@@ -75,7 +76,7 @@ class Dropped:
     sender: str  # identifier claimed by the input, '' if none
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class BusFailure:
     """Inbox item: the bus thread ended on a fatal error (e.g. the bus port cannot be bound)."""
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.config import Multicast
 from supvisors_ext.net.beacon import (
     MAX_BEACON_BYTES,
@@ -43,7 +44,7 @@ SEND_FAILURE_PERIOD = 60.0  # seconds between two reports of a failing send
 _POLL_MAX = 0.2  # seconds: how late stop() may be noticed
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Discovered:
     """Inbox item: a valid beacon from another instance (discovery thread -> main thread)."""
 
@@ -51,7 +52,7 @@ class Discovered:
     source: str  # the datagram's source address
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class DiscoveryDropped:
     """Inbox item: a malformed datagram was dropped (rate-limited per source)."""
 
@@ -59,7 +60,7 @@ class DiscoveryDropped:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class DiscoveryFailure:
     """Inbox item: the multicast socket cannot be used (fatal: `fatal`) or a send failed."""
 

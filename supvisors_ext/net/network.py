@@ -1,7 +1,7 @@
 """Network facts of an instance (docs/api.md, network info): gathered locally, read from peers.
 
 The records themselves (`NetworkInfo`, `NicAddress`) are pure values of `model`; their XML-RPC
-form is built by `rpc/views.py`.
+form is built by `cluster/views.py`.
 """
 
 from __future__ import annotations

@@ -22,13 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.faults import Fault
 
 CALL_TIMEOUT = 10.0  # docs/design/state-machine.md: a call taking longer marks the peer FAILED
 UNAUTHORIZED = 401
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Credentials:
     """HTTP basic credentials for calls to peers (the local `[inet_http_server]` pair)."""
 
@@ -91,14 +92,14 @@ def make_proxy(
 PeerJob = Callable[[xmlrpc.client.ServerProxy], object]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerRequest:
     token: int
     what: str  # for logs: e.g. "handshake", "supervisor.stopProcess(app:x)"
     job: PeerJob
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PeerReply:
     """The outcome of a request, made on the worker thread and handled on the main thread."""
 
@@ -126,7 +127,7 @@ def call(method: str, *args: object) -> PeerJob:
     return job
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class PeerCaller:
     """Worker thread serving one peer's queue in order."""
 
@@ -184,8 +185,8 @@ class PeerCaller:
             return PeerReply(
                 reply.identifier, reply.token, reply.what, error=error, http_status=exc.errcode
             )
-        except TimeoutError as exc:
-            # socket.timeout is TimeoutError from 3.10 on, an OSError before
+        except (TimeoutError, socket.timeout) as exc:
+            # socket.timeout is TimeoutError from 3.10 on, only an OSError before
             return PeerReply(
                 reply.identifier, reply.token, reply.what, error=_describe(exc), timed_out=True
             )

@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from supvisors_ext.cluster import views
 from supvisors_ext.cluster.context import ApplicationRecord, Context, InstanceRecord, ProcessRecord
 from supvisors_ext.faults import Fault, Faults, SupvisorsFaults, fault
 from supvisors_ext.host.xmlrpc import RPCError, to_rpc_error
@@ -21,7 +22,6 @@ from supvisors_ext.model import (
     parse_enum,
     split_namespec,
 )
-from supvisors_ext.rpc import views
 
 S = SupvisorsStates
 ANY = frozenset(SupvisorsStates)

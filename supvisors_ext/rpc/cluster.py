@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from supvisors_ext.cluster import views
 from supvisors_ext.cluster.context import Context, InstanceRecord
 from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.config import Config
@@ -24,7 +25,6 @@ from supvisors_ext.model import (
     parse_enum,
 )
 from supvisors_ext.net.peers import call
-from supvisors_ext.rpc import views
 from supvisors_ext.rpc.base import CONC, SYNC, Guards, string_arg
 from supvisors_ext.runtime.repair import RepairHandler
 from supvisors_ext.runtime.sync import PeerSync

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from supvisors_ext.cluster import views
 from supvisors_ext.cluster.context import Context, ProcessRecord
 from supvisors_ext.collections import CollectionDef, MemberRef, resolve
 from supvisors_ext.config import Config
@@ -27,7 +28,6 @@ from supvisors_ext.host.xmlrpc import is_signal
 from supvisors_ext.jobs.stop import StopJob
 from supvisors_ext.model import ProcessStates
 from supvisors_ext.net.peers import PeerReply, call
-from supvisors_ext.rpc import views
 from supvisors_ext.rpc.base import ANY, OPER, OPER_CONC, QUERY, Guards, flag_arg, string_arg
 from supvisors_ext.rpc.deferred import WAIT_LIMIT, MemberStep, Step, deferred, gather, still_waiting
 from supvisors_ext.rpc.processes import ProcessSteps

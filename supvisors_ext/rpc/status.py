@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from supvisors_ext import __version__
+from supvisors_ext.cluster import views
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.config import Config
@@ -18,7 +19,6 @@ from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.jobs.assignment import application_assignment, process_assignment
 from supvisors_ext.jobs.control import Jobs
 from supvisors_ext.model import split_namespec
-from supvisors_ext.rpc import views
 from supvisors_ext.rpc.base import QUERY, Guards, string_arg
 from supvisors_ext.rules import Rules
 from supvisors_ext.runtime.plugin import strategies_payload

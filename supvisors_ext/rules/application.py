@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     DistributionRules,
     RunningFailureStrategies,
@@ -26,7 +27,7 @@ from supvisors_ext.rules.records import ApplicationRules, ProgramRules
 from supvisors_ext.rules.resolve import Definitions, ModelTable, or_default, resolve_program
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class PreparedApplication:
     """Resolved rules of one <application> element and of each of its <program> elements."""
 

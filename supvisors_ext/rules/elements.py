@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     DistributionRules,
     RunningFailureStrategies,
@@ -19,7 +20,7 @@ from supvisors_ext.rules.errors import Location
 from supvisors_ext.rules.formula import StatusFormula
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProgramFields:
     """The values written in one <program> or <model> (identifiers not yet expanded)."""
 
@@ -40,7 +41,7 @@ class ProgramFields:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProgramElement:
     """One <program> of an application, or one <model>."""
 
@@ -59,7 +60,7 @@ class ProgramElement:
         return f"program pattern '{self.pattern}'"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ApplicationFields:
     """The values written in one <application> (identifiers not yet expanded)."""
 
@@ -73,7 +74,7 @@ class ApplicationFields:
     operational_status: StatusFormula | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ApplicationElement:
     """One <application>, with its <program> elements in document order."""
 
@@ -91,7 +92,7 @@ class ApplicationElement:
         return f"application pattern '{self.pattern}'"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class AliasElement:
     """One <alias>: its name and its items (not yet expanded)."""
 
@@ -100,7 +101,7 @@ class AliasElement:
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class FileContent:
     """Everything read from one file, each kind in document order."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, **SLOTS)
 class Location:
     """Where an element was written: absolute file path and 1-based line (0 if unknown)."""
 
@@ -14,7 +16,7 @@ class Location:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class RulesIssue:
     """One rules-file error or warning, located in its file."""
 

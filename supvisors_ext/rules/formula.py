@@ -18,6 +18,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Union
+
+from supvisors_ext.compat import SLOTS
 
 
 class FormulaSyntaxError(ValueError):
@@ -37,7 +40,7 @@ class _Kind(Enum):
     END = "end"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _Token:
     kind: _Kind
     text: str
@@ -86,30 +89,31 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _Operand:
     text: str
     regex: re.Pattern[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _Not:
     operand: _Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _BoolOp:
     conjunction: bool  # True for `and`, False for `or`
     operands: tuple[_Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _Call:
     universal: bool  # True for all(), False for any()
     argument: _Node
 
 
-_Node = _Operand | _Not | _BoolOp | _Call
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+_Node = Union[_Operand, _Not, _BoolOp, _Call]
 
 
 class _Parser:
@@ -231,7 +235,7 @@ def _truth(node: _Node, process_truth: Mapping[str, bool]) -> bool:
     return all(values) if node.universal else any(values)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class StatusFormula:
     """A parsed `operational_status` formula; `text` is the formula as written (trimmed)."""
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.rules.errors import IssueLog, Location
 
 T = TypeVar("T")
@@ -41,7 +42,7 @@ class NameIndex(Generic[T]):
         return (value for _, value in self._entries.values())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class _PatternEntry(Generic[T]):
     pattern: str
     regex: re.Pattern[str]

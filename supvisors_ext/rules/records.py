@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     DistributionRules,
     RunningFailureStrategies,
@@ -14,7 +15,7 @@ from supvisors_ext.rules.formula import StatusFormula
 from supvisors_ext.rules.identifiers import STAR
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ApplicationRules:
     """Rules of a managed application (docs/rules.md#document-structure), every default resolved.
 
@@ -46,7 +47,7 @@ class ApplicationRules:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ProgramRules:
     """Rules of one process (docs/rules.md#document-structure), after inheritance and adjustments.
 

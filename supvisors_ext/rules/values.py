@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import (
     DistributionRules,
     RunningFailureStrategies,
@@ -36,7 +37,7 @@ class ValueType(Protocol):
     def convert(self, text: str) -> object: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class IntegerRange:
     """A decimal integer within [low, high] (xs:integer with bounds)."""
 
@@ -52,7 +53,7 @@ class IntegerRange:
         return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Boolean:
     """An xs:boolean: true, false, 1 or 0."""
 
@@ -63,7 +64,7 @@ class Boolean:
             raise ValueError(f"{text!r} is not one of true, false, 1, 0") from None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class EnumName:
     """The name of a member of `enum_cls` (case-sensitive, as in the XSD)."""
 
@@ -73,7 +74,7 @@ class EnumName:
         return parse_enum(self.enum_cls, text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Token:
     """A plain trimmed string, e.g. a model name."""
 
@@ -81,7 +82,7 @@ class Token:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class ItemList:
     """A comma-separated identifier list, split but not yet expanded."""
 
@@ -89,7 +90,7 @@ class ItemList:
         return split_items(text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Formula:
     """An operational_status formula, parsed now so that syntax errors are load errors."""
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from supvisors_ext.cluster.admission import GrantBook
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.faults import Faults, SupvisorsFaults
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.net.peers import PeerReply, call
@@ -20,7 +21,7 @@ from supvisors_ext.runtime.sync import PeerSync
 ADMISSION_TIMEOUT = 10.0
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Ticket:
     """The Master's answer to an admission request."""
 

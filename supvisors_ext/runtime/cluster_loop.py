@@ -154,7 +154,7 @@ class ClusterLoop:
             actions = self.fsm.evaluate(self.cluster_view())
             for action in actions:
                 self.apply(action)
-            if not any(isinstance(action, EnterState | SetInstanceState) for action in actions):
+            if not any(isinstance(action, (EnterState, SetInstanceState)) for action in actions):
                 break
         if self.repair.book.jobs or self.repair.book.system is not None:
             self.driver.step()  # failures noted by this evaluation (a lost instance): act now

@@ -221,7 +221,7 @@ class Driver:
         if reply.ok and isinstance(reply.value, list) and len(reply.value) == len(starts):
             refusals = [
                 (command, str(result.get("faultString", "refused")))
-                for command, result in zip(starts, reply.value, strict=True)
+                for command, result in zip(starts, reply.value)
                 if isinstance(result, dict)
             ]
         else:

@@ -71,8 +71,10 @@ class ClusterCollector:
             "supvisors_instance_state", "State of each instance", labels=["instance", "state"]
         )
         for record in context.instances.values():
-            for member in InstanceStates:
-                instances.add_metric([record.id.nick, member.name], float(record.state == member))
+            for instance_state in InstanceStates:
+                instances.add_metric(
+                    [record.id.nick, instance_state.name], float(record.state == instance_state)
+                )
         yield instances
         applications = GaugeMetricFamily(
             "supvisors_application_state", "Application state (1 for the current one)",
@@ -185,7 +187,7 @@ class Metrics:
 
     def __init__(self, observability: Observability) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(ClusterCollector(observability))  # type: ignore[arg-type]
+        self.registry.register(ClusterCollector(observability))
         self.latency = Histogram(
             "supvisors_propagation_latency_seconds",
             "Delay from a process change on a peer of the same host to its arrival here",

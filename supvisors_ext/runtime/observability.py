@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from supvisors_ext.cluster import views
 from supvisors_ext.cluster.context import ProcessRecord
 from supvisors_ext.eventhub import EventHub
 from supvisors_ext.host.event_stream import EVENTS_PATH, EventStreamRoute
@@ -23,7 +24,6 @@ from supvisors_ext.net.event_publishers import (
     ZmqEventPublisher,
 )
 from supvisors_ext.obsconfig import EventLinks
-from supvisors_ext.rpc import views
 from supvisors_ext.runtime.metrics import METRICS_PATH, Counters, Metrics
 from supvisors_ext.runtime.statistics import StatisticsService, StatsSamples
 

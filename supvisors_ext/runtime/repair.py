@@ -30,6 +30,7 @@ from supvisors_ext.cluster.failures import (
     resolve_strategy,
     still_relevant,
 )
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
@@ -46,7 +47,7 @@ class Role(Enum):
     NONE = "none"  # no live Master: keep failures for the next one
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Restart:
     """A RESTART_APPLICATION in progress: its stop job, then its start job."""
 
@@ -54,7 +55,7 @@ class Restart:
     job: StopJob | StartJob | None  # None: waiting for the Master's admission
 
 
-@dataclass(slots=True)
+@dataclass(**SLOTS)
 class Conciliating:
     """A conflict being resolved: stops issued, then the follow-up."""
 

@@ -10,6 +10,7 @@ import secrets
 import time
 import xmlrpc.client
 from collections.abc import Callable
+from typing import Any
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
@@ -42,7 +43,7 @@ def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy]
     thread."""
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
-        rpc = proxy.supvisors
+        rpc: Any = proxy.supvisors  # answers are checked below, as they are used
         networks = rpc.get_network_info(peer)
         if not isinstance(networks, list) or len(networks) != 1:
             raise ValueError(f"get_network_info({peer}) returned {networks!r}")
@@ -307,7 +308,7 @@ class PeerSync:
 
     def _apply(self, message: messages.Message, now: float) -> bool:
         sender = message.identifier
-        if isinstance(message, messages.ProcessMessage | messages.ProcessAddedMessage):
+        if isinstance(message, (messages.ProcessMessage, messages.ProcessAddedMessage)):
             self.context.update_process(sender, message.info, now)
             return True
         if isinstance(message, messages.ProcessRemovedMessage):

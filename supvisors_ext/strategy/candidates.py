@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.rules.identifiers import SIGNS, STAR
 
 # instance capacity, in expected_loading percent (docs/design/placement.md#load)
 FULL_LOAD = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Candidate:
     """One instance as seen by the placement (docs/design/placement.md#load).
 

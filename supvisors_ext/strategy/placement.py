@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import StartingStrategies
 from supvisors_ext.strategy.candidates import Candidate
 from supvisors_ext.strategy.starting import choose_instance
@@ -12,7 +13,7 @@ from supvisors_ext.strategy.starting import choose_instance
 NO_RESOURCE = "No resource available"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Placement:
     """Where something is placed: `reason` is '' on success, else why `identifier` is None."""
 

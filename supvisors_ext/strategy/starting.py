@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
 
+from supvisors_ext.compat import SLOTS
 from supvisors_ext.model import StartingStrategies
 from supvisors_ext.strategy.candidates import Candidate
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Scored:
     """A valid candidate with the two loads the strategies compare."""
 

@@ -11,10 +11,12 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from supvisors_ext.compat import SLOTS
+
 Items = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Section:
     """One INI section: its name (`group:x`) and its (key, value) pairs in file order."""
 
@@ -22,7 +24,7 @@ class Section:
     items: Items
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class IniFile:
     """A file, by its POSIX path relative to the template folder, and its sections."""
 
@@ -30,7 +32,7 @@ class IniFile:
     sections: tuple[Section, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, **SLOTS)
 class Plan:
     """Files to write in order (a file with no section is not written), report, missing groups."""
 

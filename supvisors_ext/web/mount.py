@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from supvisors_ext import __version__
-from supvisors_ext.config import ConfigError, WebOptions
+from supvisors_ext.config import WebOptions
+from supvisors_ext.config_values import ConfigError
 from supvisors_ext.host.http_routes import Request
 from supvisors_ext.host.xmlrpc_namespaces import namespaces_of
 from supvisors_ext.net.peers import http_credentials

@@ -23,7 +23,7 @@ from supvisors_ext.messages import ProcessRemovedMessage, TickMessage, encode
 from supvisors_ext.net.bus import Bus
 from supvisors_ext.net.bus_security import AuthRefused, RefusalLimiter
 from supvisors_ext.net.bus_thread import THREAD_NAME, BusFailure, Inbound, PeerEndpoint
-from supvisors_ext.tools.keygen import create_key_pair
+from supvisors_ext.net.keypairs import create_key_pair
 from tests.component.test_bus import free_port
 
 HOST = "127.0.0.1"

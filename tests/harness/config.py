@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 LOOPBACK = "127.0.0.1"
 
@@ -24,10 +25,11 @@ COLLECTIONS_SECTION = (
 )
 
 #: an option value: lists are comma-joined, booleans become true/false, None drops the key
-OptionValue = str | int | float | bool | Sequence[str] | None
+# Union: a run-time alias (Python 3.9 has no `type | type`)
+OptionValue = Union[str, int, float, bool, Sequence[str], None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InstanceSpec:
     """Everything needed to write one instance's supervisord.conf."""
 
@@ -87,7 +89,7 @@ def format_option(value: OptionValue) -> str:
         text = "true" if value else "false"
     elif isinstance(value, str):
         text = value
-    elif isinstance(value, int | float):
+    elif isinstance(value, (int, float)):
         text = str(value)
     elif value is None:
         raise ValueError("None means 'omit the option': filter it out before formatting")

@@ -34,7 +34,7 @@ def exit_command(code: int = 0) -> str:
 def _format(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return ",".join(str(item) for item in value)
     return str(value)
 

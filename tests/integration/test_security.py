@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from supvisors_ext.tools.keygen import create_key_pair
+from supvisors_ext.net.keypairs import create_key_pair
 from tests.harness import Cluster, Instance, make_proxy, program_section
 from tests.integration.cluster_helpers import FAST, safe_state, wait_operation
 

@@ -6,7 +6,6 @@ import os
 import stat
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,11 @@ from supvisors_ext.config import ConfigError, parse_config
 from supvisors_ext.keys import KeyFileError, load_bus_keys, read_key_file
 from supvisors_ext.tools import keygen
 from tests.unit.test_config import make_host
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.9 and 3.10: the same parser from PyPI (test extra)
+    import tomli as tomllib
 
 TRIO = "<a>127.0.0.1:61000,<b>127.0.0.1:62000,<c>127.0.0.1:63000"
 A, B, C = "127.0.0.1:61000", "127.0.0.1:62000", "127.0.0.1:63000"

@@ -79,3 +79,10 @@ def test_other_http_errors_keep_their_status() -> None:
 def test_connection_errors_have_no_http_status() -> None:
     reply = run_job(ConnectionRefusedError(111, "Connection refused"))
     assert reply.http_status == 0 and "Connection refused" in reply.error
+
+
+def test_a_socket_timeout_is_a_timed_out_reply_on_every_python() -> None:
+    # socket.timeout is TimeoutError from Python 3.10 on, only an OSError on 3.9
+    reply = run_job(socket.timeout("timed out"))
+    assert reply.timed_out and reply.error.startswith("no answer within")
+    assert not run_job(ConnectionRefusedError(111, "Connection refused")).timed_out

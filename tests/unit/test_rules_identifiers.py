@@ -96,7 +96,7 @@ def test_normalise_signs(
     result, found = normalise_signs(items, context)
     assert result == expected
     assert len(found) == len(notes)
-    for note, text in zip(notes, found, strict=True):
+    for note, text in zip(notes, found):
         assert note in text
 
 

@@ -1,7 +1,8 @@
-"""Build the XML-RPC dictionaries (docs/api.md) from the context; main thread, no I/O.
+"""Build the Supvisors dictionaries (docs/api.md) from the context; main thread, no I/O.
 
 The typed records (state & modes, network info, process and instance records) become dicts
-here only, at the XML-RPC edge.
+here only. The XML-RPC API returns them and the event interface publishes them
+(docs/events.md), so both carry the same keys.
 
 XML-RPC cannot carry None nor ints >= 2**31, so every value here is a str, bool, int, float,
 list or dict; absent values are '' or 0.
