@@ -199,3 +199,54 @@ def still_relevant(job: FailureJob, strategy: RunningFailureStrategies, context:
     failed_running = {record.namespec for record in running} & job.namespecs
     # restarts: pointless if every failed process already runs again (someone restarted it)
     return failed_running != job.namespecs
+
+
+@dataclass(slots=True)
+class BackupBook:
+    """Failure jobs a follower holds in case its Master never carries them out (issue 14).
+
+    A Master lost or changed in the middle of a repair, or one that never saw the loss (it was
+    the lost one, falsely: a CPU-starved host), would drop the repair. Every follower holds the
+    losses it noted; one of them, the deputy, applies a job that is still relevant once no
+    job of its application was seen for `grace` seconds. Starts go through the Master's
+    admission, so a repair the Master makes meanwhile is never doubled."""
+
+    # application -> (job, local monotonic time the job was noted or last seen handled)
+    jobs: dict[str, tuple[FailureJob, float]] = field(default_factory=dict)
+
+    def hold(self, job: FailureJob, now: float) -> None:
+        held = self.jobs.get(job.application)
+        if held is None:
+            self.jobs[job.application] = (job, now)
+            return
+        merged = held[0]
+        if APPLICATION_PRIORITY[job.strategy] > APPLICATION_PRIORITY[merged.strategy]:
+            merged.strategy = job.strategy
+        merged.namespecs |= job.namespecs
+        merged.reasons += job.reasons
+
+    def due(
+        self,
+        context: Context,
+        busy: Callable[[str], bool],
+        now: float,
+        grace: float,
+    ) -> list[FailureJob]:
+        """Jobs to apply now; those no longer relevant are forgotten, and a job of a busy
+        application (somebody repairs it) waits `grace` again once it is idle."""
+        ready = []
+        for name, (job, since) in list(self.jobs.items()):
+            strategy = resolve_strategy(job, context)
+            if not still_relevant(job, strategy, context):
+                del self.jobs[name]
+            elif busy(name):
+                self.jobs[name] = (job, now)
+            elif now - since >= grace:
+                del self.jobs[name]
+                ready.append(job)
+        return ready
+
+    def take_all(self) -> list[FailureJob]:
+        jobs = [job for job, _ in self.jobs.values()]
+        self.jobs.clear()
+        return jobs

@@ -106,6 +106,7 @@ class SupvisorsPlugin:
         )
         self.repair = RepairHandler(self.context, self.driver, logger, self._on_system_failure)
         self.driver.after_step = self._step_repairs
+        self.repair.deputy = self.is_repair_deputy
         # a SHUTDOWN/RESTART running failure, applied on the next loop pass (not mid-step)
         self.system_failure: RunningFailureStrategies | None = None
         self.started_at = time.monotonic()
@@ -307,10 +308,23 @@ class SupvisorsPlugin:
             return Role.FOLLOWER  # the cluster stops: nothing to repair
         return Role.NONE
 
+    def is_repair_deputy(self) -> bool:
+        """The follower that applies what a Master left undone: the first live non-Master."""
+        master = self.fsm.master
+        live = sorted(
+            record.identifier
+            for record in self.context.instances_in(RUNNING)
+            if record.identifier != master
+        )
+        return bool(master) and bool(live) and live[0] == self.context.local_identifier
+
     def _step_repairs(self) -> None:
         role = self.repair_role()
         conciliating = role == Role.MASTER and self.fsm.state == S.CONCILIATION
         self.repair.step(role, self.config.conciliation_strategy if conciliating else None)
+        # a job that began or ended is published at once, before the next process event: a
+        # crash just after a start job ended reaches every peer after that end (Req 25)
+        self.publish_state_if_changed()
 
     def _on_system_failure(self, strategy: RunningFailureStrategies) -> None:
         self.system_failure = strategy
@@ -373,6 +387,9 @@ class SupvisorsPlugin:
                 break
         if self.repair.book.jobs or self.repair.book.system is not None:
             self.driver.step()  # failures noted by this evaluation (a lost instance): act now
+        self.publish_state_if_changed()
+
+    def publish_state_if_changed(self) -> None:
         state_modes = self.state_modes()
         if state_modes != self.published_state:
             self.published_state = state_modes

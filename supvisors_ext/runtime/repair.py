@@ -17,12 +17,14 @@ from supvisors_ext.cluster.conciliation import (
     ConciliationPlan,
     FollowUp,
     plan_conciliation,
+    split_keeper,
     split_processes,
     whole_application_keeper,
 )
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.cluster.failures import (
     SYSTEM_STRATEGIES,
+    BackupBook,
     Failure,
     FailureBook,
     FailureJob,
@@ -30,6 +32,7 @@ from supvisors_ext.cluster.failures import (
     resolve_strategy,
     still_relevant,
 )
+from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
@@ -51,6 +54,7 @@ class Restart:
 
     application: str
     job: StopJob | StartJob | None  # None: waiting for the Master's admission
+    namespecs: frozenset[str] = frozenset()  # the failed processes it repairs
 
 
 @dataclass(slots=True)
@@ -61,6 +65,15 @@ class Conciliating:
     stop_job: StopJob | None
     deadline: float
     keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
+
+
+@dataclass(slots=True)
+class KeepingWhole:
+    """A SINGLE_INSTANCE application being gathered on one instance: the stops of its other
+    halves were issued; once they are over (or at the deadline), it is completed there."""
+
+    keeper: str
+    deadline: float
 
 
 class RepairHandler:
@@ -78,8 +91,13 @@ class RepairHandler:
         self.logger = logger
         self.request_system = request_system
         self.book = FailureBook()
+        self.backups = BackupBook()
+        # True on the one follower that applies the held jobs a Master left undone (plugin)
+        self.deputy: Callable[[], bool] = lambda: False
         self.restarts: dict[str, Restart] = {}
         self.conciliating: dict[str, Conciliating] = {}
+        self.keeping_whole: dict[str, KeepingWhole] = {}
+        self.split_since: dict[str, float] = {}  # application -> first seen split
         self.scanned_at = float("-inf")
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
 
@@ -90,6 +108,13 @@ class RepairHandler:
         failures = self.book.note_loss(self.context, identifier, namespecs)
         if keep:
             self._add(failures)
+            return
+        # a live Master handles it; held in case that Master goes before it is done
+        spare = FailureBook()
+        for failure in failures:
+            spare.add(failure, time.monotonic())
+        for job in spare.jobs.values():
+            self.backups.hold(job, time.monotonic())
 
     def _add(self, failures: list[Failure]) -> None:
         now = time.monotonic()
@@ -108,22 +133,43 @@ class RepairHandler:
             or any(key.split(":", 1)[0] == application for key in driver.grants.grants)
         )
 
+    def starting(self, application: str) -> bool:
+        """A crash now belongs to a start job (a starting failure, §10): a start or stop job
+        runs here, or a peer publishes a start job. A start grant alone does not count: the
+        Master keeps it until the requester's release arrives, after the job has ended and
+        maybe after a crash that is a running failure (Req 25)."""
+        driver = self.driver
+        return (
+            driver.jobs.busy(application)
+            or driver.starting_anywhere(application)
+            or application in self.restarts
+        )
+
     def step(self, role: Role, conciliation: ConciliationStrategies | None) -> None:
         """On every driver step. `conciliation`: the Master in CONCILIATION applies it."""
         now = time.monotonic()
         live = {record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)}
         # only what changed since the previous scan: this runs at every event and tick
-        failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
+        failures = self.book.scan(self.context, live, self.starting, self.scanned_at)
         self.scanned_at = now
         if role == Role.FOLLOWER:
+            for job in self.book.jobs.values():
+                self.backups.hold(job, now)
             self.book.clear()
         else:
             self._add(failures)
+        if role == Role.MASTER:
+            for job in self.backups.take_all():
+                self.book.jobs.setdefault(job.application, job)
         # what this instance began (a conciliate() call is served by any instance)
         self._use_tickets(now)
         self._advance_restarts(now)
         self._advance_conciliations(now)
+        self._advance_keeping_whole(now)
         if role != Role.MASTER:
+            self.split_since.clear()
+            if role == Role.FOLLOWER:
+                self._use_backups(now)
             return
         if self.book.system is not None:
             strategy, self.book.system = self.book.system, None
@@ -134,12 +180,30 @@ class RepairHandler:
                 self._apply(self.book.jobs.pop(name))
         if conciliation is not None:
             self.conciliate(conciliation)
+        self._mend_splits(now)
         self.book.forget_guards(now)
 
+    def _use_backups(self, now: float) -> None:
+        """The deputy applies the held jobs that no Master carried out (BackupBook)."""
+        if not self.deputy():
+            return
+        grace = 2.0 + max(5.0, 2 * self.driver.jobs.tick_period)
+        for job in self.backups.due(self.context, self.busy, now, grace):
+            self.logger.warn(f"{job.application}: {job.strategy.name} left undone by the Master")
+            self._apply(job)
+
     def abort(self) -> None:
-        """The driver dropped its jobs (election, stop states): what was under way is over."""
+        """The driver dropped its jobs (election, stop states): a restart under way is noted
+        again, for this instance if it stays Master, or held if it follows (issue 14)."""
+        for name, restart in self.restarts.items():
+            if name not in self.book.jobs:
+                why = ["interrupted by an election"]
+                self.book.jobs[name] = FailureJob(
+                    name, R.RESTART_APPLICATION, set(restart.namespecs), why
+                )
         self.restarts.clear()
         self.conciliating.clear()
+        self.keeping_whole.clear()
         self.tickets.clear()
 
     def _apply(self, job: FailureJob) -> None:
@@ -156,11 +220,12 @@ class RepairHandler:
         elif strategy == R.RESTART_APPLICATION:
             self.logger.warn(f"{job.application}: running failure, restarting it")
             self.book.restarting(job.application, job.namespecs)
+            namespecs = frozenset(job.namespecs)
             if _runs(application):
                 stop = self.driver.stop_application(application)
-                self.restarts[job.application] = Restart(job.application, stop)
+                self.restarts[job.application] = Restart(job.application, stop, namespecs)
             else:
-                self._restart_start(application)
+                self._restart_start(application, namespecs)
         elif strategy == R.RESTART_PROCESS:
             self._start_processes(application, job.namespecs)
         elif strategy in SYSTEM_STRATEGIES:
@@ -188,11 +253,15 @@ class RepairHandler:
             why = ticket.reason or "the Master did not answer"
             self.logger.info(f"{ticket.key}: not restarted: {why}")
             self.book.guards.pop(ticket.key, None)
-            self.restarts.pop(ticket.key, None)
+            restart = self.restarts.pop(ticket.key, None)
+            if restart is not None and ticket.code != Faults.ALREADY_STARTED:
+                # no Master to admit it (lost meanwhile): noted again, never dropped
+                retry = FailureJob(ticket.key, R.RESTART_APPLICATION, set(restart.namespecs), [why])
+                self.book.jobs.setdefault(ticket.key, retry)
 
-    def _restart_start(self, application: ApplicationRecord) -> None:
+    def _restart_start(self, application: ApplicationRecord, namespecs: frozenset[str]) -> None:
         name = application.name
-        self.restarts[name] = Restart(name, None)  # busy until the start job is under way
+        self.restarts[name] = Restart(name, None, namespecs)  # busy until the job is under way
 
         def start() -> None:
             current = self.context.applications.get(name)
@@ -203,7 +272,7 @@ class RepairHandler:
             if job.ended:
                 self._restarted(name, job)
             else:
-                self.restarts[name] = Restart(name, job)
+                self.restarts[name] = Restart(name, job, namespecs)
 
         self._when_admitted(name, start)
 
@@ -223,7 +292,7 @@ class RepairHandler:
             elif application is None:
                 del self.restarts[name]
             else:
-                self._restart_start(application)
+                self._restart_start(application, restart.namespecs)
 
     def _start_processes(self, application: ApplicationRecord, namespecs: Iterable[str]) -> None:
         strategy = application.rules.starting_strategy if application.rules else None
@@ -261,9 +330,7 @@ class RepairHandler:
             if plan.stop_everywhere:
                 stop_job = self.driver.stop_processes(application, [record], record.namespec)
             elif keeper is not None:
-                stops = split_processes(application, keeper)
-                self.logger.warn(f"{application.name}: kept whole on {keeper}")
-                self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
+                self._keep_whole(application, keeper, now, _stop_time(record))
             else:
                 self.driver.execute([StopCommand(ident, record.namespec) for ident in plan.stop_on])
             deadline = now + 2 * self.driver.jobs.tick_period + _stop_time(record)
@@ -282,21 +349,76 @@ class RepairHandler:
                 self.logger.warn(f"{namespec}: still running after the conciliation stops")
             del self.conciliating[namespec]
             self._follow_up(item.plan)
-            if item.keeper is not None:
-                self._complete(item.plan.record.group)
+
+    # ----- a SINGLE_INSTANCE application runs whole on one instance (issue 14)
+    def _keep_whole(
+        self, application: ApplicationRecord, keeper: str, now: float, stop_time: float
+    ) -> None:
+        """Stop every process of the application that runs elsewhere than `keeper`, then
+        complete it there once those stops are over (_advance_keeping_whole)."""
+        stops = split_processes(application, keeper)
+        self.logger.warn(f"{application.name}: kept whole on {keeper}")
+        self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
+        deadline = now + 2 * self.driver.jobs.tick_period + stop_time
+        self.keeping_whole[application.name] = KeepingWhole(keeper, deadline)
+
+    def _advance_keeping_whole(self, now: float) -> None:
+        for name, item in list(self.keeping_whole.items()):
+            application = self.context.applications.get(name)
+            if application is None:
+                del self.keeping_whole[name]
+                continue
+            if split_processes(application, item.keeper) and now < item.deadline:
+                continue  # completing now would place the missing processes on a stale half
+            del self.keeping_whole[name]
+            self._complete(name)
+
+    def _mend_splits(self, now: float) -> None:
+        """Master: an application split over two instances with no job to explain it (a
+        conciliation or failover interrupted by a hang) is gathered whole on one."""
+        split = set()
+        grace = max(1.0, 3 * self.driver.jobs.tick_period)
+        for application in self.context.applications.values():
+            keeper = split_keeper(application)
+            if keeper is None:
+                continue
+            name = application.name
+            split.add(name)
+            since = self.split_since.setdefault(name, now)
+            if now - since < grace or self._handling(application):
+                continue
+            del self.split_since[name]
+            where = sorted({i for _, i in split_processes(application, keeper)} | {keeper})
+            self.logger.warn(f"{name}: split over {', '.join(where)}")
+            self._keep_whole(application, keeper, now, 15.0)
+        for name in set(self.split_since) - split:
+            del self.split_since[name]
+
+    def _handling(self, application: ApplicationRecord) -> bool:
+        """Something already works on the application: a job, a failure job, a conflict."""
+        return (
+            self.busy(application.name)
+            or application.name in self.book.jobs
+            or application.name in self.keeping_whole
+            or any(len(r.view().running_identifiers) > 1 for r in application.processes.values())
+        )
 
     def _complete(self, name: str) -> None:
-        """An automatically started application kept whole after a conciliation may miss the
-        processes that were stopped elsewhere: start them where it runs (a repair, §7)."""
+        """An automatically started application kept whole may miss the processes that were
+        stopped elsewhere: start them where it runs (a repair, §7)."""
         application = self.context.applications.get(name)
         rules = application.rules if application else None
         if application is None or rules is None or rules.start_sequence <= 0:
             return
-        if not application.status().major_failure or self.busy(name):
+        missing = any(
+            record.rules.start_sequence > 0 and not record.view().running_identifiers
+            for record in application.processes.values()
+        )
+        if not missing or self.busy(name):
             return
 
         def start() -> None:
-            self.logger.warn(f"{name}: completing it after the conciliation")
+            self.logger.warn(f"{name}: completing it where it runs")
             self.driver.start_application(application, rules.starting_strategy)
 
         self._when_admitted(name, start)

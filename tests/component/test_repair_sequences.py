@@ -1,0 +1,182 @@
+"""Issue 14's failing sequences replayed on the repair handler and the real driver, with
+doubles for supervisord and the peers (tests/component/repairkit.py): deterministic."""
+
+from __future__ import annotations
+
+import pytest
+
+from supvisors_ext.cluster.membership import lose_processes
+from supvisors_ext.model import InstanceStates
+from supvisors_ext.runtime.repair import Role
+from tests.component.repairkit import Fixture
+from tests.unit.jobkit import BUS, INTERFACE, P
+
+HCI, SRV = "scen2_hci_02", "scen2_srv_03"
+
+
+def test_req_25_crash_after_the_start_job_ended_stops_the_application(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """console_3 ran start_application('LOCAL', hci_02), its job ended (it publishes no start
+    job any more) but its grant release has not reached the Master yet when the bus crashes:
+    a running failure, STOP_APPLICATION, once the grant is gone."""
+    fix = Fixture(monkeypatch)
+    console = fix.id("console_3")
+    assert fix.driver.grants.request(HCI, console, fix.now, False) == ""
+    fix.run_all("console_3", HCI)
+    fix.step()
+    fix.advance(0.003)
+    fix.cluster.report("console_3", HCI, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    assert fix.logged(f"{HCI}:{BUS} crashed")
+    assert HCI in fix.repair.book.jobs  # waits for the grant
+    fix.driver.grants.release(HCI, console)
+    fix.step()
+    assert HCI in fix.driver.jobs.stopping_applications()
+    assert fix.logged(f"{HCI}: running failure, stopping it")
+
+
+def test_crash_during_a_published_start_job_is_a_starting_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other side of Req 25: while console_3 publishes its start job, the job owns it."""
+    from supvisors_ext import messages
+
+    fix = Fixture(monkeypatch)
+    modes = messages.StateModes(
+        fsm_state=messages.SupvisorsStates.OPERATION,
+        degraded_mode=False,
+        discovery_mode=False,
+        master_identifier=fix.id("server_1"),
+        starting_jobs=True,
+        stopping_jobs=False,
+        instance_states=(),
+        rules_error="",
+        starting_applications=(HCI,),
+    )
+    fix.cluster.context.instances[fix.id("console_3")].state_modes = modes
+    fix.run_all("console_3", HCI)
+    fix.cluster.report("console_3", HCI, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    assert HCI not in fix.repair.book.jobs and not fix.logged("crashed")
+
+
+def split_srv_03(fix: Fixture) -> None:
+    """The end state of issue 14's first run: the bus kept on server_3 by SENICIDE, the
+    interface still on server_1, the three services stopped everywhere."""
+    fix.run_all("server_3", SRV, (BUS,))
+    fix.run_all("server_1", SRV, (INTERFACE,))
+
+
+def test_split_single_instance_application_is_gathered_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fix = Fixture(monkeypatch)
+    split_srv_03(fix)
+    fix.step()
+    assert fix.adapter.stopped == []  # a start job could explain it for a moment
+    fix.advance(1.0)
+    fix.step()
+    assert fix.logged(f"{SRV}: split over")
+    assert fix.adapter.stopped == [f"{SRV}:{INTERFACE}"]  # server_1 is local
+    assert fix.logged(f"{SRV}: kept whole on {fix.id('server_3')}")
+    fix.cluster.report("server_1", SRV, INTERFACE, P.STOPPED, fix.now)
+    fix.step()
+    # completed where it runs: the next stage of the srv is requested on server_3
+    assert fix.logged(f"{SRV}: completing it where it runs")
+    assert SRV in fix.driver.jobs.starting_applications()
+    starts = fix.sync.remote("start_args")
+    assert starts and all(ident == fix.id("server_3") for ident, _ in starts)
+
+
+def test_completion_waits_for_the_stops_of_the_other_half(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Completing while the stale half still runs would place the missing processes on it
+    (the application's first running instance): server_1 here, the bug of issue 14."""
+    fix = Fixture(monkeypatch)
+    split_srv_03(fix)
+    fix.advance(1.0)
+    fix.step()
+    fix.step()
+    assert SRV not in fix.driver.jobs.starting_applications()
+    assert not fix.logged("completing")
+
+
+def test_restart_interrupted_by_an_election_is_noted_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Master's RESTART_APPLICATION is in its stop phase when an election aborts the
+    jobs; the Master is elected again: the restart must still happen."""
+    fix = Fixture(monkeypatch)
+    fix.run_all("server_1", SRV)
+    fix.step()
+    fix.cluster.report("server_1", SRV, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    assert SRV in fix.repair.restarts and SRV in fix.driver.jobs.stopping_applications()
+    fix.driver.abort()
+    fix.repair.abort()
+    for record in fix.cluster.context.applications[SRV].processes.values():
+        if record.view().running_identifiers:
+            fix.cluster.report("server_1", SRV, record.name, P.STOPPED, fix.now)
+    fix.step()
+    assert fix.logged(f"{SRV}: running failure, restarting it")
+    assert SRV in fix.driver.jobs.starting_applications()
+
+
+def test_loss_left_undone_by_a_returning_master_is_applied_by_the_deputy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """server_1 (the Master) is falsely declared lost with scen2_srv_03; the followers note
+    RESTART_APPLICATION, then server_1 comes back as Master, having seen nothing. The
+    deputy (first live follower) applies the restart once the grace has passed."""
+    fix = Fixture(monkeypatch, local="server_2", master="server_1")
+    fix.run_all("server_1", SRV)
+    fix.step()
+    server_1 = fix.cluster.context.instances[fix.id("server_1")]
+    server_1.state = InstanceStates.STOPPED
+    lost = lose_processes(fix.cluster.context, server_1, fix.now)
+    fix.repair.note_loss(fix.id("server_1"), lost, keep=True)
+    assert SRV in fix.repair.book.jobs
+    server_1.state = InstanceStates.RUNNING  # back, Master again: this one follows
+    fix.deputy = True
+    fix.step()
+    assert SRV not in fix.repair.book.jobs and SRV in fix.repair.backups.jobs
+    fix.advance(5.0)
+    fix.step()
+    assert fix.sync.remote("admit_start") == []  # the Master may still do it
+    fix.advance(3.0)
+    fix.step()
+    assert fix.logged(f"{SRV}: RESTART_APPLICATION left undone by the Master")
+    assert fix.sync.remote("admit_start") == [(fix.id("server_1"), f"admit_start({SRV})")]
+
+
+def test_backup_is_forgotten_once_the_master_repaired(monkeypatch: pytest.MonkeyPatch) -> None:
+    fix = Fixture(monkeypatch, local="server_2", master="server_1")
+    fix.run_all("server_3", SRV)
+    fix.step()
+    server_3 = fix.cluster.context.instances[fix.id("server_3")]
+    server_3.state = InstanceStates.STOPPED
+    lost = lose_processes(fix.cluster.context, server_3, fix.now)
+    fix.repair.note_loss(fix.id("server_3"), lost, keep=False)  # the live Master handles it
+    assert SRV in fix.repair.backups.jobs
+    fix.deputy = True
+    fix.run_all("server_1", SRV)  # the Master restarted it on server_1
+    fix.advance(10.0)
+    fix.step()
+    assert SRV not in fix.repair.backups.jobs and fix.sync.remote("admit_start") == []
+
+
+def test_follower_that_is_not_the_deputy_only_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    fix = Fixture(monkeypatch, local="server_3", master="server_1")
+    fix.run_all("server_2", SRV)
+    fix.step()
+    server_2 = fix.cluster.context.instances[fix.id("server_2")]
+    server_2.state = InstanceStates.STOPPED
+    fix.repair.note_loss(
+        fix.id("server_2"), lose_processes(fix.cluster.context, server_2, 0), False
+    )
+    fix.advance(30.0)
+    fix.step()
+    assert SRV in fix.repair.backups.jobs and fix.sync.remote("admit_start") == []
+    assert fix.role == Role.FOLLOWER
