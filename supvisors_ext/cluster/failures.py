@@ -62,8 +62,9 @@ def effective_strategy(strategy: RunningFailureStrategies, lost: bool) -> Runnin
 class FailureBook:
     """Crashes already noted, and the pending failure jobs (one per application)."""
 
-    # (namespec, identifier) -> spawn time of the run whose end was noted
-    noted: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (namespec, identifier) -> (spawn time of the run whose end was noted, noted as a loss):
+    # the run of a hung or cut-off instance outlives its loss, and may crash once back
+    noted: dict[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
     jobs: dict[str, FailureJob] = field(default_factory=dict)
     system: RunningFailureStrategies | None = None
     # application -> (namespecs that caused its last automatic restart, end of the guard);
@@ -92,11 +93,15 @@ class FailureBook:
                     info = observation.info
                     if not is_crash(info.state, info.expected):
                         continue
+                    # the FATAL forced on a lost instance's processes is its loss, not a crash
+                    lost = (
+                        identifier not in live or info.spawnerr == f"Supervisor {identifier} lost"
+                    )
                     key = (record.namespec, identifier)
-                    if self.noted.get(key) == info.start:
+                    if self.noted.get(key) == (info.start, lost):
                         continue
-                    self.noted[key] = info.start
-                    if identifier in live and not starting(application.name):
+                    self.noted[key] = (info.start, lost)
+                    if not lost and not starting(application.name):
                         reason = info.spawnerr or info.description or info.state.name
                         found.append(Failure(record, identifier, False, reason))
         return found
@@ -114,7 +119,7 @@ class FailureBook:
                 continue
             info = record.info_on(identifier)
             if info is not None:
-                self.noted[(namespec, identifier)] = info.start
+                self.noted[(namespec, identifier)] = (info.start, True)
             found.append(Failure(record, identifier, True, f"{identifier} lost"))
         return found
 
