@@ -206,7 +206,7 @@ def still_relevant(job: FailureJob, strategy: RunningFailureStrategies, context:
     return failed_running != job.namespecs
 
 
-@dataclass(slots=True)
+@dataclass
 class BackupBook:
     """Failure jobs a follower holds in case its Master never carries them out (issue 14).
 

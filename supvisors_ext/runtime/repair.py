@@ -17,8 +17,6 @@ from supvisors_ext.cluster.conciliation import (
     ConciliationPlan,
     FollowUp,
     plan_conciliation,
-    split_keeper,
-    split_processes,
     whole_application_keeper,
 )
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
@@ -38,6 +36,7 @@ from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
 from supvisors_ext.runtime.driver import Driver, Ticket
+from supvisors_ext.runtime.wholeness import KeepingWhole, WholenessMixin
 
 R = RunningFailureStrategies
 
@@ -67,16 +66,7 @@ class Conciliating:
     keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
 
 
-@dataclass(slots=True)
-class KeepingWhole:
-    """A SINGLE_INSTANCE application being gathered on one instance: the stops of its other
-    halves were issued; once they are over (or at the deadline), it is completed there."""
-
-    keeper: str
-    deadline: float
-
-
-class RepairHandler:
+class RepairHandler(WholenessMixin):
     """Carries out failure jobs and conciliation plans with the driver's jobs."""
 
     def __init__(
@@ -349,79 +339,6 @@ class RepairHandler:
                 self.logger.warn(f"{namespec}: still running after the conciliation stops")
             del self.conciliating[namespec]
             self._follow_up(item.plan)
-
-    # ----- a SINGLE_INSTANCE application runs whole on one instance (issue 14)
-    def _keep_whole(
-        self, application: ApplicationRecord, keeper: str, now: float, stop_time: float
-    ) -> None:
-        """Stop every process of the application that runs elsewhere than `keeper`, then
-        complete it there once those stops are over (_advance_keeping_whole)."""
-        stops = split_processes(application, keeper)
-        self.logger.warn(f"{application.name}: kept whole on {keeper}")
-        self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
-        deadline = now + 2 * self.driver.jobs.tick_period + stop_time
-        self.keeping_whole[application.name] = KeepingWhole(keeper, deadline)
-
-    def _advance_keeping_whole(self, now: float) -> None:
-        for name, item in list(self.keeping_whole.items()):
-            application = self.context.applications.get(name)
-            if application is None:
-                del self.keeping_whole[name]
-                continue
-            if split_processes(application, item.keeper) and now < item.deadline:
-                continue  # completing now would place the missing processes on a stale half
-            del self.keeping_whole[name]
-            self._complete(name)
-
-    def _mend_splits(self, now: float) -> None:
-        """Master: an application split over two instances with no job to explain it (a
-        conciliation or failover interrupted by a hang) is gathered whole on one."""
-        split = set()
-        grace = max(1.0, 3 * self.driver.jobs.tick_period)
-        for application in self.context.applications.values():
-            keeper = split_keeper(application)
-            if keeper is None:
-                continue
-            name = application.name
-            split.add(name)
-            since = self.split_since.setdefault(name, now)
-            if now - since < grace or self._handling(application):
-                continue
-            del self.split_since[name]
-            where = sorted({i for _, i in split_processes(application, keeper)} | {keeper})
-            self.logger.warn(f"{name}: split over {', '.join(where)}")
-            self._keep_whole(application, keeper, now, 15.0)
-        for name in set(self.split_since) - split:
-            del self.split_since[name]
-
-    def _handling(self, application: ApplicationRecord) -> bool:
-        """Something already works on the application: a job, a failure job, a conflict."""
-        return (
-            self.busy(application.name)
-            or application.name in self.book.jobs
-            or application.name in self.keeping_whole
-            or any(len(r.view().running_identifiers) > 1 for r in application.processes.values())
-        )
-
-    def _complete(self, name: str) -> None:
-        """An automatically started application kept whole may miss the processes that were
-        stopped elsewhere: start them where it runs (a repair, §7)."""
-        application = self.context.applications.get(name)
-        rules = application.rules if application else None
-        if application is None or rules is None or rules.start_sequence <= 0:
-            return
-        missing = any(
-            record.rules.start_sequence > 0 and not record.view().running_identifiers
-            for record in application.processes.values()
-        )
-        if not missing or self.busy(name):
-            return
-
-        def start() -> None:
-            self.logger.warn(f"{name}: completing it where it runs")
-            self.driver.start_application(application, rules.starting_strategy)
-
-        self._when_admitted(name, start)
 
     def _follow_up(self, plan: ConciliationPlan) -> None:
         record = plan.record
