@@ -1,4 +1,4 @@
-"""`supvisors_breed`: duplicate template `[group:x]` sections X times (cli.md §4).
+"""`supvisors_breed`: duplicate template `[group:x]` sections X times (docs/cli.md#supvisors_breed).
 
 This module does the file I/O around the pure plan of `breedplan`: find and parse the template
 files, check the destination, write the result. It imports neither supervisor nor zmq.
@@ -75,7 +75,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def describe(args: argparse.Namespace) -> str:
-    """The parsed arguments, attributes sorted by name (cli.md §4's first verbose line)."""
+    """The parsed arguments, attributes sorted by name (docs/cli.md#supvisors_breed's first verbose
+    line)."""
     pairs = ", ".join(f"{key}={value!r}" for key, value in sorted(vars(args).items()))
     return f"ArgumentParser: Namespace({pairs})"
 

@@ -1,7 +1,7 @@
 """The `[collection:x]` feature: section parsing, diffing and membership resolution; pure.
 
-A collection is a named view over processes of several groups (configuration.md §4,
-behaviour.md §14): it owns nothing, so this module only turns raw section values into
+A collection is a named view over processes of several groups (docs/collections.md#the-section,
+docs/design/collections.md): it owns nothing, so this module only turns raw section values into
 definitions, compares two sets of definitions, and lists the members of a definition among the
 processes given to it. It imports neither supervisor nor zmq; the files are read elsewhere
 (`conffiles.collection_sections`).
@@ -55,7 +55,7 @@ class CollectionDef:
         return self.priority, self.programs, self.groups
 
     def to_payload(self) -> dict[str, object]:
-        """`list_collections` entry (xmlrpc-api.md §9)."""
+        """`list_collections` entry (docs/api.md#collections)."""
         return {
             "name": self.name,
             "priority": self.priority,
@@ -180,7 +180,8 @@ def diff(old: Mapping[str, CollectionDef], new: Mapping[str, CollectionDef]) -> 
 
 
 def resolve(definition: CollectionDef, candidates: Iterable[MemberRef]) -> list[MemberRef]:
-    """The members of a collection among `candidates`, in member order (behaviour.md §14.2).
+    """The members of a collection among `candidates`, in member order
+    (docs/design/collections.md#resolution-and-order).
 
     For each `programs` entry in written order, the processes whose process name or program
     name equals it, sorted by namespec; then for each `groups` entry in written order, the

@@ -1,4 +1,4 @@
-"""`[rpcinterface:supvisors]` option strings -> frozen `Config` (configuration.md §1, §2, §5); pure.
+"""`[rpcinterface:supvisors]` option strings -> frozen `Config` (docs/configuration.md); pure.
 
 Facts about this supervisord (ports, host names, environment) arrive in a `LocalHost` built by
 the adapter layer (`localhost.py`), so this module needs no socket and no supervisor.
@@ -80,7 +80,7 @@ class LocalHost:
 
 @dataclass(frozen=True, slots=True)
 class Multicast:
-    """Discovery mode (configuration.md §6): where the heartbeat datagrams go."""
+    """Discovery mode (docs/configuration.md#discovery-mode): where the heartbeat datagrams go."""
 
     group: str  # an IPv4 multicast address
     port: int
@@ -112,7 +112,8 @@ class Config:
     loglevel: LogLevels
     # CURVE keys of the bus (docs/security.md); None: plain bus, for a trusted network only
     bus_keys: BusKeys | None = None
-    # discovery mode (configuration.md §6); None: only the instances of supvisors_list
+    # discovery mode (docs/configuration.md#discovery-mode); None: only the instances of
+    # supvisors_list
     multicast: Multicast | None = None
 
     def find_instance(self, name: str) -> InstanceId | None:
@@ -207,7 +208,8 @@ def _port(item: str, what: str, text: str) -> int:
 
 
 def parse_instance_item(item: str, local_http_port: int) -> tuple[InstanceId, bool]:
-    """One `supvisors_list` item (configuration.md §5) and whether it gave a nick."""
+    """One `supvisors_list` item (docs/configuration.md#supvisors_list-items) and whether it gave a
+    nick."""
 
     def fail(reason: str) -> ConfigError:
         return ConfigError("supvisors_list", f"item {item!r}: {reason}")
@@ -235,7 +237,8 @@ def parse_instance_item(item: str, local_http_port: int) -> tuple[InstanceId, bo
     if internal_port == http_port:
         raise fail(f"the internal port {internal_port} equals the HTTP port")
     identifier = f"{host}:{http_port}"
-    # without a nick the item is named as written, so `rocky51` keeps `rocky51` (§5 table)
+    # without a nick the item is named as written, so `rocky51` keeps `rocky51`
+    # (docs/configuration.md#supvisors_list-items)
     default_nick = identifier if ports else host
     return InstanceId(identifier, nick or default_nick, host, http_port, internal_port), bool(nick)
 
@@ -263,7 +266,7 @@ def _parse_instance_list(text: str, local_http_port: int) -> list[tuple[Instance
 
 
 def _find_local(parsed: list[tuple[InstanceId, bool]], host: LocalHost) -> InstanceId:
-    """The local item (configuration.md §5, "Finding the local instance")."""
+    """The local item (docs/configuration.md#supvisors_list-items, "Finding the local instance")."""
     for instance, _ in parsed:
         if instance.nick == host.supervisord_identifier:
             return instance
@@ -289,7 +292,8 @@ def _find_local(parsed: list[tuple[InstanceId, bool]], host: LocalHost) -> Insta
 
 
 def _default_instance(host: LocalHost, internal_port: int | None) -> InstanceId:
-    """Without `supvisors_list`: `<supervisord identifier>hostname:http_port` (§2)."""
+    """Without `supvisors_list`: `<supervisord identifier>hostname:http_port`
+    (docs/configuration.md#options)."""
     if internal_port is None and host.http_port == 65535:
         raise ConfigError("internal_port", "HTTP port 65535 + 1 exceeds 65535; set internal_port")
     port = internal_port or host.http_port + 1
@@ -331,7 +335,8 @@ def _instances(
 
 
 def _classify(options: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """Warnings for unknown options and infos for LATER ones (configuration.md §1)."""
+    """Warnings for unknown options and infos for LATER ones
+    (docs/configuration.md#how-bad-values-are-refused)."""
     warnings: list[str] = []
     infos: list[str] = []
     for option in options:

@@ -2,7 +2,7 @@
 
 Pure: json and dataclasses only (no zmq, no supervisor, no clock). A message travels as two
 frames, the ASCII topic and a UTF-8 JSON object carrying `v`, `identifier`, `now_monotonic` and
-the keys of its topic (behaviour.md §2). Keys are flat, so the PROCESS / PROCESS_ADDED payload is
+the keys of its topic (docs/design/bus.md). Keys are flat, so the PROCESS / PROCESS_ADDED payload is
 the local process info dict itself, and its `now_monotonic` is the envelope's. `decode` is the
 single gate for untrusted input: it returns a fully validated message or raises `MessageError`
 saying precisely what is wrong; it never raises anything else. Unknown extra keys are ignored
@@ -130,7 +130,8 @@ class ProcessRemovedMessage(_FlatBody):
 
 @dataclass(frozen=True, slots=True)
 class ProcessForcedMessage(_FlatBody):
-    """PROCESS_FORCED: the sender forces the displayed state of a process (behaviour.md §5.2)."""
+    """PROCESS_FORCED: the sender forces the displayed state of a process
+    (docs/design/status.md#forced-state)."""
 
     topic: ClassVar[Topic] = Topic.PROCESS_FORCED
     identifier: str
@@ -144,7 +145,7 @@ class ProcessForcedMessage(_FlatBody):
 
 @dataclass(frozen=True, slots=True)
 class StateModes:
-    """State & modes of one instance (xmlrpc-api.md §4) plus the applications it is starting."""
+    """State & modes of one instance (docs/api.md) plus the applications it is starting."""
 
     fsm_state: SupvisorsStates
     degraded_mode: bool
@@ -163,7 +164,7 @@ class StateModes:
         object.__setattr__(self, "instance_states", tuple(sorted(self.instance_states)))
 
     def to_payload(self) -> dict[str, object]:
-        """State & modes keys of xmlrpc-api.md §4 (jobs as bool) plus `starting_applications`."""
+        """State & modes keys of docs/api.md (jobs as bool) plus `starting_applications`."""
         return {
             "fsm_statecode": int(self.fsm_state),
             "fsm_statename": self.fsm_state.name,

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 
 class SupvisorsStates(IntEnum):
-    """States of the cluster state machine (behaviour.md §4)."""
+    """States of the cluster state machine (docs/design/state-machine.md#cluster-states)."""
 
     OFF = 0
     SYNCHRONIZATION = 1
@@ -22,7 +22,8 @@ class SupvisorsStates(IntEnum):
 
 
 class InstanceStates(IntEnum):
-    """States of one instance as seen by the local instance (behaviour.md §3)."""
+    """States of one instance as seen by the local instance
+    (docs/design/state-machine.md#instance-states)."""
 
     STOPPED = 0
     CHECKING = 1
@@ -33,7 +34,7 @@ class InstanceStates(IntEnum):
 
 
 class ApplicationStates(IntEnum):
-    """Derived state of a managed application (behaviour.md §5.3)."""
+    """Derived state of a managed application (docs/design/status.md#application-state)."""
 
     STOPPED = 0
     STARTING = 1
@@ -56,7 +57,7 @@ class ProcessStates(IntEnum):
 
 
 class StartingStrategies(IntEnum):
-    """Where a process or application is placed when started (behaviour.md §8)."""
+    """Where a process or application is placed when started (docs/design/placement.md#load)."""
 
     CONFIG = 0
     LESS_LOADED = 1
@@ -67,7 +68,8 @@ class StartingStrategies(IntEnum):
 
 
 class StartingFailureStrategies(IntEnum):
-    """What a failed required process does to a start in progress (behaviour.md §6.4)."""
+    """What a failed required process does to a start in progress
+    (docs/design/jobs.md#start-failures)."""
 
     ABORT = 0
     STOP = 1
@@ -75,7 +77,8 @@ class StartingFailureStrategies(IntEnum):
 
 
 class RunningFailureStrategies(IntEnum):
-    """What the crash or loss of a running process does (behaviour.md §10)."""
+    """What the crash or loss of a running process does
+    (docs/design/failures.md#running-failures)."""
 
     CONTINUE = 0
     RESTART_PROCESS = 1
@@ -86,7 +89,8 @@ class RunningFailureStrategies(IntEnum):
 
 
 class ConciliationStrategies(IntEnum):
-    """How a process running on several instances is resolved (behaviour.md §11)."""
+    """How a process running on several instances is resolved
+    (docs/design/failures.md#conciliation)."""
 
     SENICIDE = 0
     INFANTICIDE = 1
@@ -97,7 +101,8 @@ class ConciliationStrategies(IntEnum):
 
 
 class SupvisorsFailureStrategies(IntEnum):
-    """What the cluster does when its synchronization conditions are lost (behaviour.md §4)."""
+    """What the cluster does when its synchronization conditions are lost
+    (docs/design/state-machine.md#cluster-states)."""
 
     CONTINUE = 0
     RESYNC = 1
@@ -105,7 +110,8 @@ class SupvisorsFailureStrategies(IntEnum):
 
 
 class DistributionRules(IntEnum):
-    """Whether the processes of an application may spread over instances (rules-file.md §2.3)."""
+    """Whether the processes of an application may spread over instances
+    (docs/rules.md#document-structure)."""
 
     ALL_INSTANCES = 0
     SINGLE_INSTANCE = 1
@@ -113,7 +119,8 @@ class DistributionRules(IntEnum):
 
 
 class SynchronizationOptions(IntEnum):
-    """Conditions that end the SYNCHRONIZATION state (behaviour.md §4)."""
+    """Conditions that end the SYNCHRONIZATION state
+    (docs/design/state-machine.md#cluster-states)."""
 
     STRICT = 0
     LIST = 1
@@ -138,7 +145,7 @@ class LogLevels(IntEnum):
 RUNNING_STATES = frozenset(
     {ProcessStates.STARTING, ProcessStates.RUNNING, ProcessStates.BACKOFF, ProcessStates.STOPPING}
 )
-# process states that count towards the load of an instance (behaviour.md §8)
+# process states that count towards the load of an instance (docs/design/placement.md#load)
 LOADING_STATES = frozenset({ProcessStates.STARTING, ProcessStates.RUNNING, ProcessStates.BACKOFF})
 STOPPED_STATES = frozenset(
     {ProcessStates.STOPPED, ProcessStates.EXITED, ProcessStates.FATAL, ProcessStates.UNKNOWN}
@@ -183,7 +190,7 @@ def split_namespec(namespec: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True, slots=True)
 class InstanceId:
-    """One item of `supvisors_list` (configuration.md §5)."""
+    """One item of `supvisors_list` (docs/configuration.md#supvisors_list-items)."""
 
     identifier: str  # canonical host:http_port
     nick: str
@@ -194,7 +201,7 @@ class InstanceId:
 
 @dataclass(frozen=True, slots=True)
 class LocalProcessInfo:
-    """What an instance knows of one of its own processes (xmlrpc-api.md §4, local process info).
+    """What an instance knows of one of its own processes (docs/api.md, local process info).
 
     It is the payload of PROCESS / PROCESS_ADDED bus messages and of `get_all_local_process_info`.
     """
@@ -231,3 +238,27 @@ class LocalProcessInfo:
         payload["state"] = int(self.state)
         payload["statename"] = self.state.name
         return payload
+
+
+@dataclass(frozen=True, slots=True)
+class NicAddress:
+    nic_name: str
+    host_name: str
+    aliases: tuple[str, ...]
+    ipv4_address: str
+    netmask: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInfo:
+    """Identity of the instance and of the machine (node) it runs on."""
+
+    identifier: str
+    nick_identifier: str
+    host_id: str
+    http_port: int
+    internal_port: int
+    stereotypes: tuple[str, ...]
+    fqdn: str
+    machine_id: str  # colon-separated MAC from uuid.getnode(): instances sharing it share a node
+    addresses: tuple[NicAddress, ...]

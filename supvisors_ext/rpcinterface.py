@@ -1,11 +1,9 @@
-"""The `supvisors` XML-RPC namespace and its factory (xmlrpc-api.md).
+"""Entry points of the two XML-RPC namespaces: build them, nothing else (docs/api.md).
 
 supervisord calls `make_supvisors_rpcinterface(supervisord, **options)` once per HTTP server
-before it daemonizes (`supervisor/http.py` `make_http_servers`). Methods run on the main thread;
-they check the state precondition, the rules error and their arguments, then read the context.
-`system.listMethods` only reads `type(namespace).__dict__`
-(`supervisor/xmlrpc.py` `SystemNamespaceRPCInterface._listMethods`), so the method groups,
-written in their own modules, are merged into the namespace class body itself.
+before it daemonizes (`supervisor/http.py` `make_http_servers`). One plugin serves every HTTP
+server of a supervisord run (`_PLUGINS`); each call composes a `SupvisorsNamespace` over
+handlers that receive the plugin's parts, never the plugin itself.
 """
 
 from __future__ import annotations
@@ -17,40 +15,34 @@ from typing import Any
 
 from supvisors_ext.config import ConfigError, parse_config
 from supvisors_ext.host import collection_events  # noqa: F401 - registers the COLLECTION_* event types at import
-from supvisors_ext.host.collection_service import CollectionService, collection_service
+from supvisors_ext.host.collection_service import (
+    CollectionService,
+    collection_service,
+    current_service,
+)
+from supvisors_ext.host.local_supervisor import LocalSupervisor
 from supvisors_ext.host.localhost import gather_local_host
 from supvisors_ext.host.log import make_plugin_logger
-from supvisors_ext.rpc.base import NamespaceBase
-from supvisors_ext.rpc.cluster import ClusterMethods
-from supvisors_ext.rpc.collections import CollectionMethods
-from supvisors_ext.rpc.control import ControlMethods
+from supvisors_ext.rpc.base import Guards
+from supvisors_ext.rpc.cluster import ClusterHandler
+from supvisors_ext.rpc.collections import CollectionHandler
+from supvisors_ext.rpc.control import ApplicationHandler
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
-from supvisors_ext.rpc.processes import ProcessMethods
-from supvisors_ext.rpc.status import StatusMethods
+from supvisors_ext.rpc.namespace import SupvisorsNamespace
+from supvisors_ext.rpc.processes import ProcessHandler, ProcessSteps
+from supvisors_ext.rpc.status import StatusHandler
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
 
+__all__ = [
+    "SupvisorsNamespace",
+    "compose_namespace",
+    "make_collections_rpcinterface",
+    "make_supvisors_rpcinterface",
+]
+
 # one plugin per supervisord run, shared by the namespaces of its several HTTP servers
 _PLUGINS: weakref.WeakKeyDictionary[Any, SupvisorsPlugin] = weakref.WeakKeyDictionary()
-
-
-def _own_members(*groups: type) -> dict[str, Any]:
-    members: dict[str, Any] = {}
-    for group in groups:
-        members.update({k: v for k, v in vars(group).items() if not k.startswith("__")})
-    return members
-
-
-SupvisorsNamespace = type(
-    "SupvisorsNamespace",
-    (NamespaceBase,),
-    {
-        "__doc__": "The `supvisors` namespace: thin checks over the plugin's context.",
-        **_own_members(
-            StatusMethods, ClusterMethods, ControlMethods, ProcessMethods, CollectionMethods
-        ),
-    },
-)
 
 
 def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNamespace:
@@ -62,20 +54,53 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
     service = _collections(supervisord)
     if plugin.read_program_origins not in service.reread_hooks:
         service.reread_hooks.append(plugin.read_program_origins)  # new groups after `update`
-    return SupvisorsNamespace(plugin)
+    return compose_namespace(plugin, lambda: current_service(supervisord))
+
+
+def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespace:
+    """The `supvisors` namespace over the parts of one plugin; `service()` gives the collection
+    definitions of the running supervisord (None before they are read)."""
+    context, fsm, driver = plugin.context, plugin.fsm, plugin.driver
+    guards = Guards(fsm, context, plugin.rules_error)
+    steps = ProcessSteps(context, driver)
+    return SupvisorsNamespace(
+        logger=plugin.logger,
+        status=StatusHandler(
+            guards, context, fsm, plugin.config, plugin.adapter, driver.jobs, plugin.rules
+        ),
+        cluster=ClusterHandler(
+            guards, context, fsm, plugin.config, plugin.logger, plugin.sync, plugin.repair, plugin
+        ),
+        applications=ApplicationHandler(guards, driver, plugin.adapter, context.local_identifier),
+        processes=ProcessHandler(guards, context, fsm, driver, steps),
+        collections=CollectionHandler(
+            guards,
+            context,
+            plugin.config,
+            steps,
+            driver,
+            plugin.adapter,
+            plugin.sync,
+            service,
+            plugin.rearm_waiting_calls,
+        ),
+    )
 
 
 def make_collections_rpcinterface(supervisord: Any, **options: str) -> CollectionsNamespace:
-    """Factory of `[rpcinterface:collections]` (configuration.md §3): no option, local semantics."""
+    """Factory of `[rpcinterface:collections]` (docs/collections.md#how-it-fits-into-supervisord):
+    no option, local semantics."""
     service = _collections(supervisord)
     for key in sorted(options):
         service.logger.warn(f"[rpcinterface:collections] {key}: unknown option ignored")
 
-    def running_plugin() -> SupvisorsPlugin | None:
+    def running_context() -> Any:
         plugin = _PLUGINS.get(supervisord)
-        return plugin if plugin is not None and plugin.is_current() else None
+        return plugin.context if plugin is not None and plugin.is_current() else None
 
-    return CollectionsNamespace(supervisord, service, running_plugin)
+    return CollectionsNamespace(
+        LocalSupervisor(supervisord), service, running_context, service.logger
+    )
 
 
 def _collections(supervisord: Any) -> CollectionService:
@@ -116,7 +141,7 @@ def _build_plugin(supervisord: Any, options: dict[str, str]) -> SupvisorsPlugin:
 def _load_rules(
     patterns: tuple[str, ...], config: Any, logger: Any, stderr: Any
 ) -> tuple[Rules, str]:
-    """Load the rules files; a broken file never stops supervisord (rules-file.md §7)."""
+    """Load the rules files; a broken file never stops supervisord (docs/rules.md#errors)."""
     files, warnings = find_rules_files(patterns, os.getcwd())
     for message in warnings:
         logger.warn(message)

@@ -1,4 +1,4 @@
-"""Entry module of `supvisorsctl` and of the `[ctlplugin:supvisors]` factory (cli.md).
+"""Entry module of `supvisorsctl` and of the `[ctlplugin:supvisors]` factory (docs/cli.md).
 
 The commands live in `supvisors_ext.cli`; this module only names the two entry points that
 `pyproject.toml` and supervisord configurations refer to.

@@ -1,4 +1,4 @@
-"""Scenario 2 facts shared by unit and integration tests (scenario2-requirements.md §1)."""
+"""Scenario 2 facts shared by unit and integration tests (docs/scenario2.md)."""
 
 from __future__ import annotations
 

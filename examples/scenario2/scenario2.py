@@ -1,4 +1,4 @@
-"""Run Scenario 2 on 127.0.0.1: three servers and three consoles (scenario2-requirements.md §1).
+"""Run Scenario 2 on 127.0.0.1: three servers and three consoles (docs/scenario2.md).
 
     python examples/scenario2/scenario2.py start [--items X] [--run-dir DIR]
     python examples/scenario2/scenario2.py status [--run-dir DIR]

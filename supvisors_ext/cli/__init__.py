@@ -1,4 +1,4 @@
-"""Operator commands over the `supvisors` XML-RPC namespace (cli.md).
+"""Operator commands over the `supvisors` XML-RPC namespace (docs/cli.md).
 
 One command table serves both front-ends: the `[ctlplugin:supvisors]` adapter loaded by stock
 `supervisorctl -c FILE` (`ctlplugin.py`) and the standalone `supvisorsctl` (`shell.py`).

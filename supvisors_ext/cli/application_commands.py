@@ -1,4 +1,4 @@
-"""Application and process control commands of cli.md §2.4 and §2.5 (all with wait=True)."""
+"""Application and process control commands of docs/cli.md (all with wait=True)."""
 
 from __future__ import annotations
 

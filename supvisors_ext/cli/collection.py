@@ -1,4 +1,5 @@
-"""The `collection` command of cli.md §3, over the cluster-wide collection methods (§9)."""
+"""The `collection` command of docs/cli.md#collection, over the cluster-wide collection methods
+(docs/api.md#collections)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Supvisors control commands of cli.md §2.3: one RPC, one line."""
+"""Supvisors control commands of docs/cli.md#supvisors-control: one RPC, one line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The text of every table and report of cli.md §2 and §3, from XML-RPC payloads; pure.
+"""The text of every table and report of docs/cli.md#commands, from XML-RPC payloads; pure.
 
 `names` maps instance identifiers to nicks (from `get_all_instances_info`).
 """

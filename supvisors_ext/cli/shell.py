@@ -1,4 +1,5 @@
-"""`supvisorsctl`: supervisorctl with the supvisors commands always loaded (cli.md §1).
+"""`supvisorsctl`: supervisorctl with the supvisors commands always loaded
+(docs/cli.md#supvisorsctl-options).
 
 Options, configuration file, one-shot and interactive modes are supervisorctl's own
 (`supervisor/supervisorctl.py` `main`); only the exit handling differs: `main` returns the

@@ -1,4 +1,4 @@
-"""Status commands of cli.md §2.2: read-only queries printed as tables."""
+"""Status commands of docs/cli.md#status: read-only queries printed as tables."""
 
 from __future__ import annotations
 

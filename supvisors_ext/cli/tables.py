@@ -1,4 +1,4 @@
-"""Plain-text tables of cli.md §2.1; pure.
+"""Plain-text tables of docs/cli.md#tables; pure.
 
 Name columns are as wide as their longest value or title plus 2, fixed columns have a given
 width, the last column is not padded and trailing spaces are removed.

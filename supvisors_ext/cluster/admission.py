@@ -1,4 +1,5 @@
-"""The run-once arbiter (behaviour.md §6.4, our choice): the Master grants start jobs; pure.
+"""The run-once arbiter (our choice): the Master grants start jobs; pure
+(docs/design/jobs.md#admission).
 
 Every start of a managed application (or of one of its processes) is admitted by ONE instance,
 the Master, which grants at most one start job per application at a time, from its own view plus

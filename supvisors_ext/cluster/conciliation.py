@@ -1,5 +1,5 @@
-"""Conciliation plans (behaviour.md §11): which copies of a conflicting process to stop, and what
-follows. Pure: the caller issues the stops and the follow-ups.
+"""Conciliation plans (docs/design/failures.md#conciliation): which copies of a conflicting process
+to stop, and what follows. Pure: the caller issues the stops and the follow-ups.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ NOT_STAGED = 1 << 30  # start_sequence 0: started on request only, after any sta
 class FollowUp(Enum):
     NOTHING = "nothing"
     START_ONE = "start one"  # RESTART: start it again once every copy stopped
-    RUNNING_FAILURE = "running failure"  # apply the process's running failure strategy (§10)
+    # apply the process's running failure strategy (docs/design/failures.md)
+    RUNNING_FAILURE = "running failure"
 
 
 @dataclass(frozen=True, slots=True)

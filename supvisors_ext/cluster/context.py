@@ -18,12 +18,14 @@ from supvisors_ext.cluster.status import (
     operational_status,
     synthesize,
 )
+from supvisors_ext.messages import StateModes
 from supvisors_ext.model import (
     LOADING_STATES,
     ApplicationStates,
     InstanceId,
     InstanceStates,
     LocalProcessInfo,
+    NetworkInfo,
     ProcessStates,
     make_namespec,
 )
@@ -32,7 +34,7 @@ from supvisors_ext.rules import ApplicationRules, ProgramRules, Rules
 
 @dataclass(slots=True)
 class TickData:
-    """Heartbeat bookkeeping of one instance (xmlrpc-api.md §4, instance info)."""
+    """Heartbeat bookkeeping of one instance (docs/api.md, instance info)."""
 
     remote_sequence_counter: int = 0
     remote_mtime: float = 0.0
@@ -50,9 +52,9 @@ class InstanceRecord:
     state: InstanceStates = InstanceStates.STOPPED
     stereotypes: tuple[str, ...] = ()
     tick: TickData = field(default_factory=TickData)
-    # last state & modes published by that instance (a messages.StateModes), None until received
-    state_modes: object | None = None
-    network: object | None = None  # its network.NetworkInfo, from the handshake
+    # last state & modes published by that instance, None until received
+    state_modes: StateModes | None = None
+    network: NetworkInfo | None = None  # from the handshake (this instance's: gathered at start)
 
     @property
     def identifier(self) -> str:
@@ -140,6 +142,22 @@ class Context:
         self.instances[instance.identifier] = record
         return record
 
+    def instances_with_jobs(self, stopping: bool, local_busy: bool) -> list[str]:
+        """Instances with start (or stop) jobs in progress: this one as told, peers as published
+        (RUNNING peers only), sorted by identifier."""
+        result = []
+        for identifier, record in sorted(self.instances.items()):
+            modes = record.state_modes
+            if identifier == self.local_identifier:
+                busy = local_busy
+            elif record.state != InstanceStates.RUNNING or modes is None:
+                busy = False
+            else:
+                busy = modes.stopping_jobs if stopping else modes.starting_jobs
+            if busy:
+                result.append(identifier)
+        return result
+
     def find_instances(self, name: str) -> list[InstanceRecord]:
         """Instances designated by an identifier, a nick or a stereotype (instance order)."""
         for record in self.instances.values():
@@ -151,7 +169,8 @@ class Context:
         return [record for record in self.instances.values() if record.state in states]
 
     def loading(self, identifier: str) -> int:
-        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes (behaviour.md §8)."""
+        """Sum of expected_loading of its STARTING/RUNNING/BACKOFF processes
+        (docs/design/placement.md#load)."""
         total = 0
         for record in self.iter_processes():
             info = record.info_on(identifier)
@@ -202,7 +221,7 @@ class Context:
     def update_process(self, identifier: str, info: LocalProcessInfo, now: float) -> bool:
         """Store an instance's record of a process; False if it is older than the one held.
 
-        A real event clears any forced state (behaviour.md §5.2).
+        A real event clears any forced state (docs/design/status.md#forced-state).
         """
         record = self.process(info.group, info.name)
         held = record.observations.get(identifier)
@@ -239,7 +258,8 @@ class Context:
             record.last_event_mtime = forced.since
 
     def conflicts(self) -> list[ProcessRecord]:
-        """Managed processes running on more than one instance (behaviour.md §11)."""
+        """Managed processes running on more than one instance
+        (docs/design/failures.md#conciliation)."""
         return [
             record
             for application in self.applications.values()

@@ -1,4 +1,4 @@
-"""The Supvisors state machine (behaviour.md §3-§4): pure, `evaluate(view) -> actions`.
+"""The Supvisors state machine (docs/design/state-machine.md): pure, `evaluate(view) -> actions`.
 
 The plugin builds a `ClusterView` snapshot at every local tick and after every event that may
 change the outcome, calls `Fsm.evaluate`, and carries out the returned actions. Time arrives in
@@ -38,7 +38,8 @@ ALLOWED: dict[SupvisorsStates, frozenset[SupvisorsStates]] = {
     S.FINAL: frozenset(),
 }
 WORKING_STATES = frozenset({S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
-# states in which the synchronization conditions are watched (behaviour.md §4)
+# states in which the synchronization conditions are watched
+# (docs/design/state-machine.md#cluster-states)
 WATCHED_STATES = frozenset({S.ELECTION, S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
 CORE_MIN_DELAY = 15.0
 
@@ -90,7 +91,8 @@ class SetInstanceState:
 
 @dataclass(frozen=True, slots=True)
 class InstanceLost:
-    """A FAILED instance was processed: its processes must be declared lost (behaviour.md §12)."""
+    """A FAILED instance was processed: its processes must be declared lost
+    (docs/design/failures.md#node-loss)."""
 
     identifier: str
 
@@ -176,7 +178,7 @@ class Fsm:
         )
         return replace(view, instances=instances)
 
-    # ----- instance states (behaviour.md §3)
+    # ----- instance states (docs/design/state-machine.md#instance-states)
     def _process_instances(self, view: ClusterView) -> ClusterView:
         master_state = self._master_state(view)
         if master_state is None:
@@ -199,7 +201,7 @@ class Fsm:
             updated.append(instance)
         return replace(view, instances=tuple(updated))
 
-    # ----- the machine (behaviour.md §4)
+    # ----- the machine (docs/design/state-machine.md#cluster-states)
     def _step(self, view: ClusterView) -> None:
         local = _local(view)
         if local.state != I.RUNNING:
@@ -338,7 +340,8 @@ class Fsm:
         if state == S.CONCILIATION:
             self.actions.append(Conciliate())
         if state in (S.RESTARTING, S.SHUTTING_DOWN) and self.master == self.local_identifier:
-            # only the Master stops the applications; followers wait for it (behaviour.md §4)
+            # only the Master stops the applications; followers wait for it
+            # (docs/design/state-machine.md#cluster-states)
             self.actions.append(StartGlobalStop())
         if state == S.FINAL:
             self.actions.append(ExitSupervisord(self.final_restart))
@@ -383,7 +386,8 @@ def synchro_conditions(view: ClusterView) -> dict[SynchronizationOptions, bool]:
 
 
 def _lost_condition(view: ClusterView, met: dict[SynchronizationOptions, bool]) -> bool:
-    """Synchronization lost, in precedence USER > CORE > STRICT > LIST (behaviour.md §4)."""
+    """Synchronization lost, in precedence USER > CORE > STRICT > LIST
+    (docs/design/state-machine.md#cluster-states)."""
     for option in (
         SynchronizationOptions.USER,
         SynchronizationOptions.CORE,
@@ -410,7 +414,7 @@ def stable(view: ClusterView) -> bool:
 
 
 def select_master(view: ClusterView) -> str:
-    """Deterministic choice every instance makes alike (behaviour.md §4, ELECTION)."""
+    """Deterministic choice every instance makes alike (docs/design/election.md, ELECTION)."""
     running = _running(view)
     by_id = {inst.identifier: inst for inst in running}
     named = {inst.report.master_identifier for inst in running if inst.report}

@@ -1,4 +1,4 @@
-"""Running failures (behaviour.md §10, §12): which crashes and losses count, and the one failure
+"""Running failures (docs/design/failures.md): which crashes and losses count, and the one failure
 job each application gets. Pure: the caller feeds it the context and carries out the jobs.
 
 A *crash* is a process of a managed application reaching FATAL or EXITED with an unexpected
@@ -16,7 +16,8 @@ from supvisors_ext.cluster.context import Context, ProcessRecord
 from supvisors_ext.model import ApplicationStates, ProcessStates, RunningFailureStrategies
 
 R = RunningFailureStrategies
-# merge order of application jobs (behaviour.md §10); SHUTDOWN/RESTART act on the whole system
+# merge order of application jobs (docs/design/failures.md#running-failures); SHUTDOWN/RESTART act
+# on the whole system
 APPLICATION_PRIORITY = {
     R.CONTINUE: 0,
     R.RESTART_PROCESS: 1,
@@ -81,7 +82,7 @@ class FailureBook:
         """New crashes among the processes updated at or after `since` (local monotonic time).
 
         Crashes on dead instances, of unmanaged processes or during a start job of their
-        application (a starting failure, §10) are noted and dropped."""
+        application (a starting failure, docs/design/failures.md) are noted and dropped."""
         found = []
         for application in context.applications.values():
             if application.rules is None:
@@ -169,14 +170,15 @@ class FailureBook:
                 del self.guards[application]
 
     def clear(self) -> None:
-        """Another live Master handles failures: drop the kept jobs (behaviour.md §10)."""
+        """Another live Master handles failures: drop the kept jobs
+        (docs/design/failures.md#running-failures)."""
         self.jobs.clear()
         self.system = None
 
 
 def resolve_strategy(job: FailureJob, context: Context) -> RunningFailureStrategies:
     """RESTART_PROCESS becomes RESTART_APPLICATION when the application is STOPPED and a
-    failed process has start_sequence > 0 (behaviour.md §10)."""
+    failed process has start_sequence > 0 (docs/design/failures.md#running-failures)."""
     if job.strategy != R.RESTART_PROCESS:
         return job.strategy
     application = context.applications.get(job.application)

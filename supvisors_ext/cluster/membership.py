@@ -1,4 +1,5 @@
-"""Instance states: ticks, handshake outcome, inactivity (behaviour.md §3); pure, main thread.
+"""Instance states: ticks, handshake outcome, inactivity
+(docs/design/state-machine.md#instance-states); pure, main thread.
 
 The FSM (engine.py) turns FAILED into STOPPED/ISOLATED and CHECKED into RUNNING; everything
 before that lives here.
@@ -9,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from supvisors_ext.cluster.context import Context, InstanceRecord
-from supvisors_ext.model import RUNNING_STATES, InstanceStates, LocalProcessInfo, ProcessStates
+from supvisors_ext.messages import StateModes
+from supvisors_ext.model import (
+    RUNNING_STATES,
+    InstanceStates,
+    LocalProcessInfo,
+    NetworkInfo,
+    ProcessStates,
+)
 
 I = InstanceStates  # noqa: E741
 WATCHED = (I.CHECKING, I.CHECKED, I.RUNNING)
@@ -32,9 +40,9 @@ class HandshakeData:
 
     seen_state: InstanceStates  # how the peer sees us
     strategies: tuple[tuple[str, object], ...]  # its get_strategies(), sorted items
-    state_modes: object  # messages.StateModes
+    state_modes: StateModes
     processes: tuple[LocalProcessInfo, ...]
-    network: object  # network.NetworkInfo
+    network: NetworkInfo
 
 
 class Membership:
@@ -131,7 +139,8 @@ class Membership:
         return ""
 
     def on_call_failed(self, identifier: str) -> bool:
-        """A call to a peer failed or timed out: FAILED (behaviour.md §3); True if it changed."""
+        """A call to a peer failed or timed out: FAILED
+        (docs/design/state-machine.md#instance-states); True if it changed."""
         record = self.context.instances.get(identifier)
         if record is None or record.state not in WATCHED or record is self.context.local:
             return False
@@ -140,7 +149,8 @@ class Membership:
 
 
 def lose_processes(context: Context, record: InstanceRecord, now: float) -> list[str]:
-    """Mark every process running on a lost instance FATAL (behaviour.md §5.2, §12).
+    """Mark every process running on a lost instance FATAL (docs/design/status.md#forced-state,
+    docs/design/failures.md#node-loss).
 
     Returns the namespecs that were running there.
     """

@@ -1,4 +1,4 @@
-"""Pure derivations of process, application and operational status (behaviour.md §5)."""
+"""Pure derivations of process, application and operational status (docs/design/status.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from supvisors_ext.model import (
 )
 from supvisors_ext.rules import FormulaEvaluationError, StatusFormula
 
-# the state reported for a conflict: the first of these present (behaviour.md §5.1)
+# the state reported for a conflict: the first of these present
+# (docs/design/status.md#process-synthesis)
 CONFLICT_STATE_ORDER = (
     ProcessStates.RUNNING,
     ProcessStates.BACKOFF,
@@ -24,7 +25,8 @@ CONFLICT_STATE_ORDER = (
 
 @dataclass(frozen=True, slots=True)
 class ForcedState:
-    """A displayed state imposed by the plugin until the next real event (behaviour.md §5.2)."""
+    """A displayed state imposed by the plugin until the next real event
+    (docs/design/status.md#forced-state)."""
 
     state: ProcessStates
     reason: str
@@ -52,7 +54,7 @@ class ProcessView:
 
 
 def synthesize(observations: Iterable[Observation], forced: ForcedState | None) -> ProcessView:
-    """Combine every instance's record into one process view (behaviour.md §5.1, §5.2)."""
+    """Combine every instance's record into one process view (docs/design/status.md)."""
     observed = sorted(observations, key=lambda obs: obs.identifier)
     running = tuple(obs.identifier for obs in observed if obs.info.state in RUNNING_STATES)
     if forced is not None:
@@ -67,28 +69,31 @@ def synthesize(observations: Iterable[Observation], forced: ForcedState | None) 
     if not observed:
         return ProcessView(ProcessStates.UNKNOWN, False, (), "")
     # a record of a process never started there (a newcomer's STOPPED) never hides another
-    # instance's record of a real run (behaviour.md §7)
+    # instance's record of a real run (docs/design/jobs.md#automatic-start-and-repair)
     lived = [obs for obs in observed if obs.info.start or obs.info.state != ProcessStates.STOPPED]
     latest = max(lived or observed, key=lambda obs: obs.received)
     return ProcessView(latest.info.state, latest.info.expected, (), latest.info.spawnerr)
 
 
 def is_failed(view: ProcessView) -> bool:
-    """FATAL, UNKNOWN, or EXITED with an unexpected code (behaviour.md §5.4)."""
+    """FATAL, UNKNOWN, or EXITED with an unexpected code
+    (docs/design/status.md#operational-status)."""
     if view.state in (ProcessStates.FATAL, ProcessStates.UNKNOWN):
         return True
     return view.state == ProcessStates.EXITED and not view.expected
 
 
 def is_true_for_formula(view: ProcessView) -> bool:
-    """Truth of a process operand in an operational_status formula (rules-file.md §6)."""
+    """Truth of a process operand in an operational_status formula
+    (docs/rules.md#operational_status-formula)."""
     if view.state in (ProcessStates.STARTING, ProcessStates.RUNNING, ProcessStates.BACKOFF):
         return True
     return view.state == ProcessStates.EXITED and view.expected
 
 
 def application_state(views: Iterable[ProcessView]) -> ApplicationStates:
-    """Managed application state from its processes' displayed states (behaviour.md §5.3)."""
+    """Managed application state from its processes' displayed states
+    (docs/design/status.md#application-state)."""
     states = {view.state for view in views}
     if ProcessStates.STOPPING in states:
         return ApplicationStates.STOPPING
@@ -112,7 +117,7 @@ def operational_status(
     required: Mapping[str, bool],
     formula: StatusFormula | None,
 ) -> OperationalStatus:
-    """State and failures of a managed application (behaviour.md §5.3, §5.4).
+    """State and failures of a managed application (docs/design/status.md).
 
     `views` and `required` are keyed by process name.
     """

@@ -19,6 +19,7 @@ from supervisor.states import ProcessStates as SupervisorProcessStates
 from supervisor.states import SupervisorStates
 from supervisor.xmlrpc import RPCError
 
+from supvisors_ext.faults import Fault, Faults, fault
 from supvisors_ext.host.conffiles import ProgramOrigin
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.model import RUNNING_STATES, LocalProcessInfo, ProcessStates, split_namespec
@@ -88,50 +89,58 @@ class SupervisorAdapter:
         """supervisor's own namespace, used in-process for local starts and stops."""
         return SupervisorNamespaceRPCInterface(self.supervisord)
 
-    def start_process(self, namespec: str, extra_args: str) -> str:
-        """Spawn a local process now, extra args appended for this start; '' or the fault text.
+    def start_process(self, namespec: str, extra_args: str) -> Fault | None:
+        """Spawn a local process now, extra args appended for this start; None or the fault.
 
         The command is changed only around the synchronous spawn, then restored.
         """
         group, name = split_namespec(namespec)
         process = self.find(group, name) if name is not None else None
         if process is None:
-            return f"BAD_NAME: {namespec}"
+            return fault(Faults.BAD_NAME, namespec)
         command = process.config.command
         if extra_args:
             process.config.command = f"{command} {extra_args}"
         try:
             self.supervisor_rpc().startProcess(namespec, False)
         except RPCError as error:
-            return str(error.text)
+            return Fault(int(error.code), str(error.text))
         finally:
             process.config.command = command
         self.extra_args[_key(process)] = extra_args
-        return ""
+        return None
 
-    def check_startable(self, namespec: str) -> str:
-        """The faults a start would raise before spawning ('' if none), without spawning."""
+    def check_startable(self, namespec: str) -> Fault | None:
+        """The fault a start would raise before spawning (None if none), without spawning."""
         group, name = split_namespec(namespec)
         process = self.find(group, name) if name is not None else None
         if process is None:
-            return f"BAD_NAME: {namespec}"
+            return fault(Faults.BAD_NAME, namespec)
         if ProcessStates(process.get_state()) in RUNNING_STATES:
-            return f"ALREADY_STARTED: {namespec}"
+            return fault(Faults.ALREADY_STARTED, namespec)
         try:
             process.get_execv_args()
         except NotFound as why:
-            return f"NO_FILE: {why.args[0]}"
+            return fault(Faults.NO_FILE, why.args[0])
         except (BadCommand, NotExecutable, NoPermission) as why:
-            return f"NOT_EXECUTABLE: {why.args[0]}"
-        return ""
+            return fault(Faults.NOT_EXECUTABLE, why.args[0])
+        return None
 
-    def stop_process(self, namespec: str) -> str:
-        """Ask supervisord to stop a local process (no wait); '' or the fault text."""
+    def stop_process(self, namespec: str) -> Fault | None:
+        """Ask supervisord to stop a local process (no wait); None or the fault."""
         try:
             self.supervisor_rpc().stopProcess(namespec, False)
         except RPCError as error:
-            return str(error.text)
-        return ""
+            return Fault(int(error.code), str(error.text))
+        return None
+
+    def signal_process(self, namespec: str, signal: object) -> Fault | None:
+        """Send a signal to a local process (supervisor.signalProcess); None or the fault."""
+        try:
+            self.supervisor_rpc().signalProcess(namespec, signal)
+        except RPCError as error:
+            return Fault(int(error.code), str(error.text))
+        return None
 
     @staticmethod
     def disable_autorestart(process: Any) -> bool:
@@ -157,6 +166,21 @@ class SupervisorAdapter:
         wrapped = guarded(self.logger, what, callback)
         events.subscribe(event_type, wrapped)
         self._subscriptions.append((event_type, wrapped))
+
+    def subscribe_supervisord_events(
+        self,
+        on_running: Callable[[Any], None],
+        on_stopping: Callable[[Any], None],
+        on_process_state: Callable[[Any], None],
+        on_group_added: Callable[[Any], None],
+        on_group_removed: Callable[[Any], None],
+    ) -> None:
+        """The supervisord events the plugin lives by, each callback guarded."""
+        self.subscribe(events.SupervisorRunningEvent, on_running, "supervisord running event")
+        self.subscribe(events.SupervisorStoppingEvent, on_stopping, "supervisord stopping event")
+        self.subscribe(events.ProcessStateEvent, on_process_state, "process state event")
+        self.subscribe(events.ProcessGroupAddedEvent, on_group_added, "group added event")
+        self.subscribe(events.ProcessGroupRemovedEvent, on_group_removed, "group removed event")
 
     def unsubscribe_all(self) -> None:
         """Remove only our callbacks (never `events.clear()`: other plugins use the bus)."""

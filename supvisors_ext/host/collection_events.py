@@ -1,7 +1,7 @@
 """Supervisor event types for collections: COLLECTION (abstract), COLLECTION_ADDED/_REMOVED.
 
-Registered at import (behaviour.md §13) with supervisor's own `events.register`, which is meant
-for this: supervisord imports the `[rpcinterface:x]` factories *before* it parses the
+Registered at import (docs/design/collections.md#events) with supervisor's own `events.register`,
+which is meant for this: supervisord imports the `[rpcinterface:x]` factories *before* it parses the
 `[eventlistener:x]` sections "to allow custom events to be registered"
 (`supervisor/options.py` `ServerOptions.read_config`), so a listener may subscribe
 to `events=COLLECTION_ADDED`. Nothing of supervisor is patched.

@@ -2,12 +2,13 @@
 
 One service per supervisord run, shared by the `supvisors` and `collections` namespaces (and by
 the several HTTP servers), so that definitions are read and events emitted once
-(configuration.md §3). Like the plugin, it is built by a factory before supervisord daemonizes
-and acts only from `SupervisorRunningEvent` on (STYLE.md §2).
+(docs/collections.md#how-it-fits-into-supervisord). Like the plugin, it is built by a factory before
+supervisord daemonizes and acts only from `SupervisorRunningEvent` on
+(docs/architecture.md#the-supervisord-plugin-lifecycle).
 
 **The one intrusion** (listed in docs/collections.md): `reread`/`update` call
 `supervisor.reloadConfig()`, which offers no hook, yet collections must be re-read with it
-(xmlrpc-api.md §10). When supervisord runs, the service finds the `supervisor` namespace
+(docs/collections.md). When supervisord runs, the service finds the `supervisor` namespace
 *instance* of each HTTP server (`options.httpservers` → XML-RPC handler → `rpcinterface`) and
 sets an instance attribute `reloadConfig` that wraps the original bound method. No module,
 class or global of supervisor is changed; the attribute is removed on stop.
@@ -113,7 +114,8 @@ class CollectionService:
         self._subscribe(events.SupervisorStoppingEvent, self.on_stopping)
 
     def reread(self) -> CollectionsDiff:
-        """Read again and apply the difference at once (behaviour.md §14.4).
+        """Read again and apply the difference at once
+        (docs/design/collections.md#reread-and-update).
 
         CollectionError/ValueError leave the active definitions unchanged.
         """
@@ -226,7 +228,7 @@ def supervisor_namespaces(options: Any) -> list[Any]:
 
 
 def make_reload_config(service: CollectionService) -> Callable[[Any], object]:
-    """`supervisor.reloadConfig` extended with the collections (xmlrpc-api.md §10)."""
+    """`supervisor.reloadConfig` extended with the collections (docs/collections.md)."""
 
     def reloadConfig(self: Any) -> object:  # noqa: N802 - supervisor's method name
         """Reload the configuration, collections included.

@@ -92,7 +92,8 @@ def _make_is_local_host(host_name: str, fqdn: str) -> Callable[[str], bool]:
 
 
 def _http_port(options: SupervisordOptions) -> int:
-    """The port of `[inet_http_server]`, the one peers call (configuration.md, requirements)."""
+    """The port of `[inet_http_server]`, the one peers call (docs/configuration.md,
+    requirements)."""
     for server_config in options.server_configs:
         port = server_config.get("port")
         if server_config.get("family") == socket.AF_INET and isinstance(port, int):

@@ -1,4 +1,4 @@
-"""The local driver of start and stop jobs (behaviour.md §6-§9): planning, placement, stepping.
+"""The local driver of start and stop jobs (docs/design/jobs.md): planning, placement, stepping.
 
 Core, pure: it reads the context, keeps the jobs this instance drives, and returns commands.
 Pending loads R(i) are derived from the jobs themselves (requests placed on i whose process does
@@ -85,7 +85,7 @@ class Jobs:
         result = []
         for record in self.context.instances.values():
             network = record.network
-            node = getattr(network, "machine_id", "") or record.id.host
+            node = (network.machine_id if network is not None else "") or record.id.host
             result.append(
                 Candidate(
                     identifier=record.identifier,
@@ -104,7 +104,7 @@ class Jobs:
     ) -> list[Candidate]:
         """Instances of an application's list where all its processes are configured (rules order).
 
-        An application-level `#` keeps only R[(N-1) mod len(R)] (rules-file.md §3).
+        An application-level `#` keeps only R[(N-1) mod len(R)] (docs/rules.md#identifier-lists).
         """
         everyone = self.candidates()
         names = [name for name in written if name not in (HASH, AT)] or ["*"]
@@ -128,7 +128,8 @@ class Jobs:
     def _program_assignment(
         self, record: ProcessRecord, app: ApplicationRecord, reference: list[str], one_each: bool
     ) -> dict[int, str | None]:
-        """Computed when first planned, then kept for the instance's life (rules-file.md §3)."""
+        """Computed when first planned, then kept for the instance's life
+        (docs/rules.md#identifier-lists)."""
         program = _origin(record)[0]
         key = (app.name, program)
         if key not in self.assignments:
@@ -191,7 +192,8 @@ class Jobs:
         """Plan the stop of processes by stop stages (a whole application: every process).
 
         The same stop already under way is joined (its callers keep waiting on it). Stopping a
-        whole application ends its start jobs: nothing more is started (behaviour.md §6.3).
+        whole application ends its start jobs: nothing more is started
+        (docs/design/jobs.md#start-stages).
         """
         existing = self.stop_jobs.get(key)
         if existing is not None:
@@ -273,7 +275,7 @@ class Jobs:
             if candidate.identifier in record.view().running_identifiers
         }
         if running_on:
-            return sorted(running_on)[0]  # repair where it already runs (behaviour.md §7)
+            return sorted(running_on)[0]  # repair where it already runs (docs/design/jobs.md)
         nodes: dict[str, list[Candidate]] = {}
         for candidate in allowed:
             nodes.setdefault(candidate.node, []).append(candidate)
@@ -334,7 +336,8 @@ class Jobs:
         return commands
 
     def abort_all(self) -> None:
-        """Entering SYNCHRONIZATION/ELECTION/OFF/stop states: drop every job (behaviour.md §4).
+        """Entering SYNCHRONIZATION/ELECTION/OFF/stop states: drop every job
+        (docs/design/state-machine.md#cluster-states).
 
         Each dropped job is marked ended, so that a caller waiting on it gets its answer now
         rather than at the wait limit (the Master lost in the middle of a restart)."""

@@ -1,7 +1,8 @@
 """A start job: the stages of one application (or of a few processes) started in order.
 
-Pure core (behaviour.md §6.3-§6.4): the job reads process states from the context, is advanced
-by `step(now)` on every process event and tick, and returns commands for the plugin to carry out.
+Pure core (docs/design/jobs.md#start-jobs): the job reads process states from the context, is
+advanced by `step(now)` on every process event and tick, and returns commands for the plugin
+to carry out.
 Placement is delegated to a callable so the job knows nothing of strategies.
 """
 
@@ -20,7 +21,8 @@ from supvisors_ext.model import (
 )
 
 NO_RESOURCE = "No resource available"
-# states ending a request in failure once the process was spawned for it (behaviour.md §6.3)
+# states ending a request in failure once the process was spawned for it
+# (docs/design/jobs.md#start-stages)
 FAILED_STATES = frozenset(
     {ProcessStates.FATAL, ProcessStates.STOPPED, ProcessStates.STOPPING, ProcessStates.UNKNOWN}
 )
@@ -44,7 +46,8 @@ class StartCommand:
 
 @dataclass(frozen=True, slots=True)
 class ForceCommand:
-    """Force the displayed state of a process (behaviour.md §5.2) and publish it."""
+    """Force the displayed state of a process (docs/design/status.md#forced-state) and publish
+    it."""
 
     group: str
     name: str
@@ -55,7 +58,8 @@ class ForceCommand:
 
 @dataclass(frozen=True, slots=True)
 class StopApplicationCommand:
-    """The STOP starting-failure strategy: stop what was started (behaviour.md §6.4)."""
+    """The STOP starting-failure strategy: stop what was started
+    (docs/design/jobs.md#start-failures)."""
 
     application: str
 
@@ -145,7 +149,8 @@ class StartJob:
     # ----- internals
     def _watch_started(self) -> list[JobCommand]:
         """A process started by this job that crashes while the job runs is a starting failure
-        (behaviour.md §10): with startsecs 0 it may succeed at RUNNING and exit just after."""
+        (docs/design/failures.md#running-failures): with startsecs 0 it may succeed at RUNNING and
+        exit just after."""
         commands: list[JobCommand] = []
         for stage in self.stages[: self.stage_index + 1]:
             for request in stage:
@@ -196,7 +201,8 @@ class StartJob:
                 request.spawn_mark = (info.start, info.start_monotonic) if info else (0, 0.0)
             return []
         if request.wait_exit and self.resuming and _exited_ok(record):
-            request.status = RequestStatus.SUCCEEDED  # done in the current run (behaviour.md §7)
+            # done in the current run (docs/design/jobs.md)
+            request.status = RequestStatus.SUCCEEDED
             return []
         target = self.placer(record)
         if target is None:
@@ -277,7 +283,8 @@ def _started(record: ProcessRecord, identifier: str) -> bool:
 
 def _exited_ok(record: ProcessRecord) -> bool:
     """Its latest news is an expected exit; an instance where it never started (a newcomer
-    merely reporting STOPPED) does not undo that exit (behaviour.md §7)."""
+    merely reporting STOPPED) does not undo that exit
+    (docs/design/jobs.md#automatic-start-and-repair)."""
     if record.forced is not None or record.view().running_identifiers:
         return False
     started = [

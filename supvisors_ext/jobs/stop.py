@@ -1,4 +1,5 @@
-"""A stop job: the processes of one application stopped by stop stages (behaviour.md §9); pure."""
+"""A stop job: the processes of one application stopped by stop stages
+(docs/design/jobs.md#stop-jobs); pure."""
 
 from __future__ import annotations
 

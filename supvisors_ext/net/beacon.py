@@ -1,11 +1,11 @@
-"""Discovery heartbeat datagram (configuration.md §6): encode and validate; pure.
+"""Discovery heartbeat datagram (docs/configuration.md#discovery-mode): encode and validate; pure.
 
 One UDP datagram sent to the multicast group every tick period: a UTF-8 JSON object with `v`
 (1), `kind` ("supvisors_ext.beacon"), `identifier`, `nick`, `host`, `http_port`,
 `internal_port` and `stereotypes`. `decode_beacon` is the single gate for this untrusted input:
 it returns a fully validated `Beacon` or raises `BeaconError`, never anything else.
 The identifier must be the canonical `host:http_port` of the other fields, and host, nick and
-ports follow the rules of a `supvisors_list` item (configuration.md §5).
+ports follow the rules of a `supvisors_list` item (docs/configuration.md#supvisors_list-items).
 """
 
 from __future__ import annotations

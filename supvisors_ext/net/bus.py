@@ -1,6 +1,6 @@
-"""ZeroMQ adapter of the internal bus; the only module that imports zmq (behaviour.md §2).
+"""ZeroMQ adapter of the internal bus; the only module that imports zmq (docs/design/bus.md).
 
-Threads and ownership (STYLE.md §3):
+Threads and ownership (docs/architecture.md#thread-model):
 
 * The **bus thread** creates, polls and closes the PUB socket (bound on the internal port), the
   SUB socket (connected to every peer's PUB, subscribed to everything) and the bus end of an

@@ -8,8 +8,8 @@ listed peer's secret key fails the handshake and can send nothing.
 The ZAP handler is a REP socket bound to `inproc://zeromq.zap.01` of the bus's own context and
 polled by the bus thread itself, instead of pyzmq's `ThreadAuthenticator`: that one adds a
 thread running an asyncio loop and logs through Python's `logging` (not supervisord's log),
-while STYLE.md §3 wants the bus thread to own its sockets and to say everything through the
-inbox. Each `Bus` has its own context, hence its own ZAP endpoint.
+while docs/architecture.md#thread-model wants the bus thread to own its sockets and to say
+everything through the inbox. Each `Bus` has its own context, hence its own ZAP endpoint.
 
 `BusGuard` gathers these duties for the bus thread (`bus._Worker`), and does nothing on a plain
 bus, so the worker has a single code path.

@@ -1,6 +1,7 @@
-"""Discovery mode (configuration.md §6): the multicast heartbeat thread.
+"""Discovery mode (docs/configuration.md#discovery-mode): the multicast heartbeat thread.
 
-Thread and ownership (STYLE.md §3): the **discovery thread** (`supvisors-discovery`) creates,
+Thread and ownership (docs/architecture.md#thread-model): the **discovery thread**
+(`supvisors-discovery`) creates,
 uses and closes one UDP socket, bound to the multicast group and port and joined to the group
 on `multicast_interface`. Every `period` it sends this instance's beacon to the group; between
 sends it reads the beacons of the others. It never logs and never touches supervisord or the

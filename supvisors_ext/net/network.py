@@ -1,66 +1,17 @@
-"""Network facts of an instance (xmlrpc-api.md §4): gathered locally, read from peers."""
+"""Network facts of an instance (docs/api.md, network info): gathered locally, read from peers.
+
+The records themselves (`NetworkInfo`, `NicAddress`) are pure values of `model`; their XML-RPC
+form is built by `rpc/views.py`.
+"""
 
 from __future__ import annotations
 
 import socket
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 import psutil
 
-from supvisors_ext.model import InstanceId
-
-
-@dataclass(frozen=True, slots=True)
-class NicAddress:
-    nic_name: str
-    host_name: str
-    aliases: tuple[str, ...]
-    ipv4_address: str
-    netmask: str
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkInfo:
-    """Identity of the instance and of the machine (node) it runs on."""
-
-    identifier: str
-    nick_identifier: str
-    host_id: str
-    http_port: int
-    internal_port: int
-    stereotypes: tuple[str, ...]
-    fqdn: str
-    machine_id: str  # colon-separated MAC from uuid.getnode(): instances sharing it share a node
-    addresses: tuple[NicAddress, ...]
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "identifier": self.identifier,
-            "nick_identifier": self.nick_identifier,
-            "host_id": self.host_id,
-            "http_port": self.http_port,
-            "internal_port": self.internal_port,
-            "stereotypes": list(self.stereotypes),
-            "network": {
-                "fqdn": self.fqdn,
-                "machine_id": self.machine_id,
-                "addresses": {
-                    nic.nic_name: {
-                        "host_name": nic.host_name,
-                        "aliases": list(nic.aliases),
-                        "ipv4_addresses": [nic.ipv4_address],
-                        "nic_info": {
-                            "nic_name": nic.nic_name,
-                            "ipv4_address": nic.ipv4_address,
-                            "netmask": nic.netmask,
-                        },
-                    }
-                    for nic in self.addresses
-                },
-            },
-        }
+from supvisors_ext.model import InstanceId, NetworkInfo, NicAddress
 
 
 def machine_id() -> str:

@@ -1,6 +1,7 @@
 """Outgoing XML-RPC calls to peers: one worker thread and one ordered queue per peer.
 
-The main thread never blocks on a peer (STYLE.md §3): it queues a `PeerRequest`, the worker
+The main thread never blocks on a peer (docs/architecture.md#thread-model): it queues a
+`PeerRequest`, the worker
 performs the calls with a timeout and puts a `PeerReply` in the inbox, which wakes the main loop.
 Workers never touch the model or the logger.
 
@@ -21,7 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-CALL_TIMEOUT = 10.0  # behaviour.md §1: a call taking longer marks the peer FAILED
+from supvisors_ext.faults import Fault
+
+CALL_TIMEOUT = 10.0  # docs/design/state-machine.md: a call taking longer marks the peer FAILED
 UNAUTHORIZED = 401
 
 
@@ -103,9 +106,10 @@ class PeerReply:
     token: int
     what: str
     value: object = None
-    fault: xmlrpc.client.Fault | None = None  # the peer answered with a fault
+    fault: Fault | None = None  # the peer answered with a fault
     error: str = ""  # the call itself failed (connection, timeout, protocol)
     http_status: int = 0  # the HTTP error status when the call failed with one (401...)
+    timed_out: bool = False  # no answer within the call timeout (the peer is then FAILED)
 
     @property
     def ok(self) -> bool:
@@ -169,7 +173,8 @@ class PeerCaller:
             with proxy:
                 value = request.job(proxy)
             return PeerReply(self.identifier, request.token, request.what, value=value)
-        except xmlrpc.client.Fault as fault:
+        except xmlrpc.client.Fault as exc:
+            fault = Fault(int(exc.faultCode), str(exc.faultString))
             return PeerReply(reply.identifier, reply.token, reply.what, fault=fault)
         except xmlrpc.client.ProtocolError as exc:
             # never str(exc): its URL holds the credentials
@@ -179,14 +184,19 @@ class PeerCaller:
             return PeerReply(
                 reply.identifier, reply.token, reply.what, error=error, http_status=exc.errcode
             )
-        except (TimeoutError, OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
+        except TimeoutError as exc:
+            # socket.timeout is TimeoutError from 3.10 on, an OSError before
+            return PeerReply(
+                reply.identifier, reply.token, reply.what, error=_describe(exc), timed_out=True
+            )
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
             return PeerReply(reply.identifier, reply.token, reply.what, error=_describe(exc))
         except Exception as exc:  # noqa: BLE001 - a worker must always report back
             return PeerReply(reply.identifier, reply.token, reply.what, error=repr(exc))
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, (TimeoutError, socket.timeout)):
         return f"no answer within {CALL_TIMEOUT:g} s"
     return f"{type(exc).__name__}: {exc}"
 

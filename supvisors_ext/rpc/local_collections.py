@@ -1,180 +1,98 @@
-"""The `collections` namespace: the proposal's camelCase API, local semantics (xmlrpc-api.md §10).
+"""The `collections` namespace: the proposal's camelCase API, local semantics (docs/collections.md).
 
 It acts only on the supervisord receiving the call, members resolved against its active process
 groups, each member delegated to supervisor's own `startProcess`/`stopProcess`/`signalProcess`
-(called in-process, as supervisor's `make_allfunc` does for its `*AllProcesses`). It needs no
-`[rpcinterface:supvisors]`; when that plugin is loaded, a member of a managed application already
-running on another instance is not started here (our choice). Main thread only.
+(through `host/local_supervisor.py`). It needs no `[rpcinterface:supvisors]`; when that plugin is
+loaded, a member of a managed application already running on another instance is not started
+here (our choice). Main thread only; waiting results come from `rpc/deferred.py`, as those of
+the `supvisors` namespace.
+
+`CollectionsNamespace` depends on the local supervisord's operations, the collection
+definitions, a logger and a getter of the running plugin's context (None without the plugin).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import types
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from supervisor.http import NOT_DONE_YET
-from supervisor.rpcinterface import (
-    SupervisorNamespaceRPCInterface,
-    isNotRunning,
-    isRunning,
-    isSignallable,
-)
-from supervisor.states import SupervisorStates
-from supervisor.xmlrpc import Faults, RPCError
-
+from supvisors_ext.cluster.context import Context
 from supvisors_ext.collections import CollectionDef
+from supvisors_ext.faults import Fault, Faults, fault
 from supvisors_ext.host.collection_service import CollectionService
-
-POLL_DELAY = 0.05
-F = TypeVar("F", bound=Callable[..., Any])
-Member = tuple[Any, Any]  # supervisord's (group, process)
-
-
-def _guarded(method: F) -> F:
-    """Bad argument counts give INCORRECT_PARAMETERS, any other unexpected exception FAILED."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    def wrapper(self: CollectionsNamespace, *args: Any) -> Any:
-        try:
-            signature.bind(self, *args)
-        except TypeError as exc:
-            raise RPCError(Faults.INCORRECT_PARAMETERS, str(exc)) from None
-        try:
-            return method(self, *args)
-        except RPCError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a plugin bug must not become an HTTP 500
-            self.service.logger.critical(f"collections: internal error in {method.__name__}")
-            raise RPCError(Faults.FAILED, f"internal error: {exc!r}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _result(member: Member, status: int, description: str) -> dict[str, object]:
-    group, process = member
-    return {
-        "name": process.config.name,
-        "group": group.config.name,
-        "status": int(status),
-        "description": description,
-    }
-
-
-def _namespec(member: Member) -> str:
-    group, process = member
-    name, group_name = process.config.name, group.config.name
-    return name if name == group_name else f"{group_name}:{name}"
+from supvisors_ext.host.local_supervisor import LocalSupervisor, Member, member_names
+from supvisors_ext.rpc.base import CriticalLogger, rpc_method
+from supvisors_ext.rpc.deferred import NOT_DONE_YET, MemberStep, Step, deferred, gather
 
 
 class CollectionsNamespace:
     """listCollections, getCollectionProcessInfo, start/stop/signalCollection."""
 
     def __init__(
-        self, supervisord: Any, service: CollectionService, plugin: Callable[[], Any]
+        self,
+        local: LocalSupervisor,
+        service: CollectionService,
+        context: Callable[[], Context | None],
+        logger: CriticalLogger,
     ) -> None:
-        """`plugin()` gives the running `supvisors` plugin, or None without it."""
-        self.supervisord = supervisord
-        self.service = service
-        self._plugin = plugin
+        self._local = local
+        self._service = service
+        self._context = context
+        self._logger = logger
 
     # ----- helpers
-    def _update(self, text: str) -> None:
-        """Refuse calls while supervisord shuts down (`SupervisorNamespaceRPCInterface._update`)."""
-        mood = self.supervisord.options.mood
-        if isinstance(mood, int) and mood < SupervisorStates.RUNNING:
-            raise RPCError(Faults.SHUTDOWN_STATE)
+    def _refuse_when_shutting_down(self) -> None:
+        if self._local.shutting_down():
+            raise fault(Faults.SHUTDOWN_STATE)
 
     def _collection(self, name: object) -> CollectionDef:
         if not isinstance(name, str):
-            raise RPCError(Faults.INCORRECT_PARAMETERS, f"name must be a string, got {name!r}")
-        definition = self.service.get(name)
+            raise fault(Faults.INCORRECT_PARAMETERS, f"name must be a string, got {name!r}")
+        definition = self._service.get(name)
         if definition is None:
-            raise RPCError(Faults.BAD_NAME, f"no collection named {name!r}")
+            raise fault(Faults.BAD_NAME, f"no collection named {name!r}")
         return definition
-
-    def _rpc(self) -> SupervisorNamespaceRPCInterface:
-        return SupervisorNamespaceRPCInterface(self.supervisord)
 
     def _running_elsewhere(self, member: Member) -> str:
         """The nick of another instance running this member of a managed application, or ''."""
-        plugin = self._plugin()
-        if plugin is None:
+        context = self._context()
+        if context is None:
             return ""
-        group, process = member
-        application = plugin.context.applications.get(group.config.name)
+        name, group = member_names(member)
+        application = context.applications.get(group)
         if application is None or not application.managed:
             return ""
-        record = application.processes.get(process.config.name)
-        local = plugin.context.local_identifier
+        record = application.processes.get(name)
         for identifier in record.view().running_identifiers if record else ():
-            if identifier != local:
-                instance = plugin.context.instances.get(identifier)
+            if identifier != context.local_identifier:
+                instance = context.instances.get(identifier)
                 return instance.id.nick if instance else identifier
         return ""
 
     def _for_each(
         self,
-        members: list[Member],
-        predicate: Callable[[Any], object],
+        definition: CollectionDef,
+        accepts: Callable[[Member], bool],
         action: Callable[[Member], object],
     ) -> object:
-        """Apply `action` to the members accepted by `predicate`; member results, member order.
-
-        `action` returns a value (success), a deferred function (polled) or raises RPCError.
-        """
-        results: dict[int, dict[str, object]] = {}
-        waiting: dict[int, tuple[Member, Callable[[], object]]] = {}
-        for index, member in enumerate(members):
-            if not predicate(member[1]):
-                continue
-            try:
-                value = action(member)
-            except RPCError as exc:
-                results[index] = _result(member, exc.code, exc.text)
-                continue
-            if isinstance(value, types.FunctionType):
-                waiting[index] = (member, value)
-            else:
-                results[index] = _result(member, Faults.SUCCESS, "OK")
-
-        def step() -> object:
-            for index, (member, callback) in list(waiting.items()):
-                try:
-                    value = callback()
-                except RPCError as exc:
-                    results[index] = _result(member, exc.code, exc.text)
-                else:
-                    if value is NOT_DONE_YET:
-                        continue
-                    results[index] = _result(member, Faults.SUCCESS, "OK")
-                del waiting[index]
-            if waiting:
-                return NOT_DONE_YET
-            return [results[index] for index in sorted(results)]
-
-        if not waiting:
-            return step()
-
-        def onwait() -> object:
-            return step()
-
-        onwait.delay = POLL_DELAY  # type: ignore[attr-defined]
-        return onwait
+        """Apply `action` to the members `accepts`; member results, member order."""
+        steps: list[MemberStep] = []
+        for member in self._service.local_members(definition):
+            if accepts(member):
+                name, group = member_names(member)
+                steps.append((name, group, _acting_once(member, action)))
+        return deferred(gather(steps))
 
     # ----- methods
-    @_guarded
+    @rpc_method
     def listCollections(self) -> list[dict[str, object]]:  # noqa: N802 - the proposal's name
         """The collections of this supervisord's configuration, by (priority, name).
 
         @return array list of {name, priority, program_names, group_names}
         """
-        return [definition.to_payload() for definition in self.service.ordered()]
+        return [definition.to_payload() for definition in self._service.ordered()]
 
-    @_guarded
+    @rpc_method
     def getCollectionProcessInfo(self, name: str) -> list[dict[str, Any]]:  # noqa: N802
         """supervisor.getProcessInfo of every local member, in member order.
 
@@ -182,11 +100,10 @@ class CollectionsNamespace:
         @return array list of process info structs
         """
         definition = self._collection(name)
-        rpc = self._rpc()
-        members = self.service.local_members(definition)
-        return [rpc.getProcessInfo(_namespec(member)) for member in members]
+        members = self._service.local_members(definition)
+        return [self._local.process_info(member) for member in members]
 
-    @_guarded
+    @rpc_method
     def startCollection(self, name: str, wait: bool = True) -> object:  # noqa: N802
         """Start every local member that is not running (supervisor.startProcess).
 
@@ -194,21 +111,18 @@ class CollectionsNamespace:
         @param boolean wait wait for each process to be fully started
         @return array one result per member started
         """
-        self._update("startCollection")
+        self._refuse_when_shutting_down()
         definition = self._collection(name)
-        rpc = self._rpc()
 
         def start(member: Member) -> object:
             nick = self._running_elsewhere(member)
             if nick:
-                error = RPCError(Faults.ALREADY_STARTED)
-                error.text = f"running on {nick}"
-                raise error
-            return rpc.startProcess(_namespec(member), wait)
+                raise Fault(Faults.ALREADY_STARTED, f"running on {nick}")
+            return self._local.start(member, wait)
 
-        return self._for_each(self.service.local_members(definition), isNotRunning, start)
+        return self._for_each(definition, self._local.not_running, start)
 
-    @_guarded
+    @rpc_method
     def stopCollection(self, name: str, wait: bool = True) -> object:  # noqa: N802
         """Stop every local member that is running (supervisor.stopProcess).
 
@@ -216,15 +130,13 @@ class CollectionsNamespace:
         @param boolean wait wait for each process to be fully stopped
         @return array one result per member stopped
         """
-        self._update("stopCollection")
+        self._refuse_when_shutting_down()
         definition = self._collection(name)
-        rpc = self._rpc()
-        members = self.service.local_members(definition)
         return self._for_each(
-            members, isRunning, lambda member: rpc.stopProcess(_namespec(member), wait)
+            definition, self._local.running, lambda member: self._local.stop(member, wait)
         )
 
-    @_guarded
+    @rpc_method
     def signalCollection(self, name: str, signal: Any) -> object:  # noqa: N802
         """Send a signal to every local member in a signallable state (supervisor.signalProcess).
 
@@ -232,10 +144,26 @@ class CollectionsNamespace:
         @param string signal a signal name or number
         @return array one result per member signalled
         """
-        self._update("signalCollection")
+        self._refuse_when_shutting_down()
         definition = self._collection(name)
-        rpc = self._rpc()
-        members = self.service.local_members(definition)
         return self._for_each(
-            members, isSignallable, lambda member: rpc.signalProcess(_namespec(member), signal)
+            definition, self._local.signallable, lambda member: self._local.signal(member, signal)
         )
+
+
+def _acting_once(member: Member, action: Callable[[Member], object]) -> Step:
+    """The member's step: the action on the first call; then, if the action answered with a
+    deferred callback, that callback on each later call (supervisord's first poll comes later,
+    as when supervisor's own namespace answers)."""
+    waiting: list[Step] = []
+
+    def step() -> object:
+        if waiting:
+            return waiting[0]()
+        value = action(member)
+        if callable(value):
+            waiting.append(value)
+            return NOT_DONE_YET
+        return value
+
+    return step

@@ -1,4 +1,8 @@
-"""Status methods of the `supvisors` namespace (xmlrpc-api.md §5); main thread."""
+"""Read-only queries of the `supvisors` namespace (docs/api.md#status); main thread.
+
+`StatusHandler` depends on the context, the state machine, the configuration, the local
+processes (the host adapter), the local jobs and the rules; never on the plugin.
+"""
 
 from __future__ import annotations
 
@@ -6,186 +10,129 @@ import time
 from typing import Any
 
 from supvisors_ext import __version__
+from supvisors_ext.cluster.context import Context
+from supvisors_ext.cluster.engine import Fsm
+from supvisors_ext.config import Config
 from supvisors_ext.faults import Faults, fault
+from supvisors_ext.host.adapter import SupervisorAdapter
+from supvisors_ext.jobs.control import Jobs
 from supvisors_ext.model import split_namespec
 from supvisors_ext.rpc import views
-from supvisors_ext.rpc.base import QUERY, NamespaceBase, rpc_method, string_arg
+from supvisors_ext.rpc.base import QUERY, Guards, string_arg
+from supvisors_ext.rules import Rules
+from supvisors_ext.runtime.plugin import strategies_payload
+
+Payload = dict[str, Any]
 
 
-class StatusMethods(NamespaceBase):
-    """Read-only queries over the local context."""
+class StatusHandler:
+    """Status of the cluster, its applications and processes, as known locally."""
 
-    # ----- status (xmlrpc-api.md §5)
-    @rpc_method
-    def get_api_version(self) -> str:
-        """Return the version of the supvisors_ext package.
+    def __init__(
+        self,
+        guards: Guards,
+        context: Context,
+        fsm: Fsm,
+        config: Config,
+        adapter: SupervisorAdapter,
+        jobs: Jobs,
+        rules: Rules,
+    ) -> None:
+        self._guards = guards
+        self._context = context
+        self._fsm = fsm
+        self._config = config
+        self._adapter = adapter
+        self._jobs = jobs
+        self._rules = rules
 
-        @return string version
-        """
+    def api_version(self) -> str:
         return __version__
 
-    @rpc_method
-    def get_supvisors_state(self) -> dict[str, Any]:
-        """Return the local state and modes of Supvisors.
+    def starting_jobs(self) -> list[str]:
+        return self._context.instances_with_jobs(False, bool(self._jobs.start_jobs))
 
-        @return struct state, modes, master and instance states
-        """
-        plugin, context = self.plugin, self.plugin.context
+    def stopping_jobs(self) -> list[str]:
+        return self._context.instances_with_jobs(True, bool(self._jobs.stop_jobs))
+
+    def supvisors_state(self) -> Payload:
+        context, fsm = self._context, self._fsm
         return {
             "identifier": context.local_identifier,
             "nick_identifier": context.local.id.nick,
             "now_monotonic": time.monotonic(),
-            "fsm_statecode": int(plugin.fsm.state),
-            "fsm_statename": plugin.fsm.state.name,
-            "degraded_mode": plugin.fsm.degraded,
-            "discovery_mode": plugin.config.multicast is not None,
-            "master_identifier": plugin.fsm.master,
-            "starting_jobs": plugin.starting_jobs(),
-            "stopping_jobs": plugin.stopping_jobs(),
+            "fsm_statecode": int(fsm.state),
+            "fsm_statename": fsm.state.name,
+            "degraded_mode": fsm.degraded,
+            "discovery_mode": self._config.multicast is not None,
+            "master_identifier": fsm.master,
+            "starting_jobs": self.starting_jobs(),
+            "stopping_jobs": self.stopping_jobs(),
             "instance_states": {
                 identifier: record.state.name for identifier, record in context.instances.items()
             },
-            "rules_error": plugin.rules_error,
+            "rules_error": self._guards.rules_error,
         }
 
-    @rpc_method
-    def get_master_identifier(self) -> dict[str, str]:
-        """Return the identifier and nick of the Master, or an empty struct when there is none.
-
-        @return struct identifier and nick_identifier
-        """
-        master = self.plugin.fsm.master
-        record = self.plugin.context.instances.get(master)
+    def master_identifier(self) -> dict[str, str]:
+        record = self._context.instances.get(self._fsm.master)
         if record is None:
             return {}
         return {"identifier": record.identifier, "nick_identifier": record.id.nick}
 
-    @rpc_method
-    def get_strategies(self) -> dict[str, Any]:
-        """Return the cluster-wide strategies of this instance.
+    def strategies(self) -> dict[str, object]:
+        return strategies_payload(self._config)
 
-        @return struct auto-fencing, conciliation, starting and supvisors_failure strategies
-        """
-        config = self.plugin.config
-        return {
-            "auto-fencing": config.auto_fence,
-            "conciliation": config.conciliation_strategy.name,
-            "starting": config.starting_strategy.name,
-            "supvisors_failure": config.supvisors_failure_strategy.name,
-        }
+    def all_instances_info(self) -> list[Payload]:
+        records = sorted(self._context.instances.values(), key=lambda record: record.identifier)
+        return [views.instance_info(self._context, record) for record in records]
 
-    @rpc_method
-    def get_all_instances_info(self) -> list[dict[str, Any]]:
-        """Return information about every instance, sorted by identifier.
+    def instance_info(self, identifier: object) -> list[Payload]:
+        records = self._guards.instances(identifier)
+        return [views.instance_info(self._context, record) for record in records]
 
-        @return array instance info structs
-        """
-        context = self.plugin.context
-        records = sorted(context.instances.values(), key=lambda record: record.identifier)
-        return [views.instance_info(context, record) for record in records]
-
-    @rpc_method
-    def get_instance_info(self, identifier: str) -> list[dict[str, Any]]:
-        """Return information about the instances designated by an identifier, nick or stereotype.
-
-        @param string identifier an identifier, a nick or a stereotype
-        @return array instance info structs
-        """
-        context = self.plugin.context
-        return [views.instance_info(context, record) for record in self._instances(identifier)]
-
-    @rpc_method
-    def get_all_applications_info(self) -> list[dict[str, Any]]:
-        """Return the state and operational status of every application, sorted by name.
-
-        @return array application info structs
-        """
-        self._check_state(QUERY)
-        applications = self.plugin.context.applications
+    def all_applications_info(self) -> list[Payload]:
+        self._guards.check_state(QUERY)
+        applications = self._context.applications
         return [views.application_info(applications[name]) for name in sorted(applications)]
 
-    @rpc_method
-    def get_application_info(self, application_name: str) -> dict[str, Any]:
-        """Return the state and operational status of one application.
+    def application_info(self, application_name: object) -> Payload:
+        self._guards.check_state(QUERY)
+        return views.application_info(self._guards.application(application_name))
 
-        @param string application_name the application (group) name
-        @return struct application info
-        """
-        self._check_state(QUERY)
-        return views.application_info(self._application(application_name))
+    def application_rules(self, application_name: object) -> Payload:
+        self._guards.check_state(QUERY)
+        self._guards.check_rules()
+        return views.application_rules(self._guards.application(application_name))
 
-    @rpc_method
-    def get_application_rules(self, application_name: str) -> dict[str, Any]:
-        """Return the rules of one application.
-
-        @param string application_name the application (group) name
-        @return struct application rules
-        """
-        self._check_state(QUERY)
-        self._check_rules()
-        return views.application_rules(self._application(application_name))
-
-    @rpc_method
-    def get_all_process_info(self) -> list[dict[str, Any]]:
-        """Return the synthesized status of every process of the cluster, sorted by namespec.
-
-        @return array process info structs
-        """
-        self._check_state(QUERY)
-        records = views.sorted_processes(list(self.plugin.context.iter_processes()))
+    def all_process_info(self) -> list[Payload]:
+        self._guards.check_state(QUERY)
+        records = views.sorted_processes(list(self._context.iter_processes()))
         return [views.process_info(record) for record in records]
 
-    @rpc_method
-    def get_process_info(self, namespec: str) -> list[dict[str, Any]]:
-        """Return the synthesized status of one process, or of every process of group:*.
+    def process_info(self, namespec: object) -> list[Payload]:
+        self._guards.check_state(QUERY)
+        return [views.process_info(record) for record in self._guards.processes(namespec)]
 
-        @param string namespec group:name, group:* or name
-        @return array process info structs
-        """
-        self._check_state(QUERY)
-        return [views.process_info(record) for record in self._processes(namespec)]
-
-    @rpc_method
-    def get_all_local_process_info(self) -> list[dict[str, Any]]:
-        """Return supervisord's information on every process of this instance, sorted by namespec.
-
-        @return array local process info structs
-        """
-        infos = self.plugin.adapter.all_local_infos(time.monotonic())
+    def all_local_process_info(self) -> list[Payload]:
+        infos = self._adapter.all_local_infos(time.monotonic())
         return [info.to_payload() for info in sorted(infos, key=lambda i: (i.group, i.name))]
 
-    @rpc_method
-    def get_local_process_info(self, namespec: str) -> dict[str, Any]:
-        """Return supervisord's information on one process of this instance.
-
-        @param string namespec group:name or name
-        @return struct local process info
-        """
+    def local_process_info(self, namespec: object) -> Payload:
         namespec = string_arg(namespec, "namespec")
         group, name = split_namespec(namespec)
-        process = self.plugin.adapter.find(group, name) if name is not None else None
+        process = self._adapter.find(group, name) if name is not None else None
         if process is None:
             raise fault(Faults.BAD_NAME, f"no local process named {namespec!r}")
-        return self.plugin.adapter.local_info(process, time.monotonic()).to_payload()
+        return self._adapter.local_info(process, time.monotonic()).to_payload()
 
-    @rpc_method
-    def get_process_rules(self, namespec: str) -> list[dict[str, Any]]:
-        """Return the rules of one process, or of every process of group:*.
+    def process_rules(self, namespec: object) -> list[Payload]:
+        self._guards.check_state(QUERY)
+        self._guards.check_rules()
+        records = self._guards.processes(namespec)
+        return [views.process_rules(self._rules, record) for record in records]
 
-        @param string namespec group:name, group:* or name
-        @return array process rules structs
-        """
-        self._check_state(QUERY)
-        self._check_rules()
-        rules = self.plugin.rules
-        return [views.process_rules(rules, record) for record in self._processes(namespec)]
-
-    @rpc_method
-    def get_conflicts(self) -> list[dict[str, Any]]:
-        """Return the managed processes running on more than one instance, sorted by namespec.
-
-        @return array process info structs
-        """
-        self._check_state(QUERY)
-        records = views.sorted_processes(self.plugin.context.conflicts())
+    def conflicts(self) -> list[Payload]:
+        self._guards.check_state(QUERY)
+        records = views.sorted_processes(self._context.conflicts())
         return [views.process_info(record) for record in records]

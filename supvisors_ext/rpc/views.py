@@ -1,4 +1,7 @@
-"""Build the XML-RPC dictionaries (xmlrpc-api.md §4) from the context; main thread, no I/O.
+"""Build the XML-RPC dictionaries (docs/api.md) from the context; main thread, no I/O.
+
+The typed records (state & modes, network info, process and instance records) become dicts
+here only, at the XML-RPC edge.
 
 XML-RPC cannot carry None nor ints >= 2**31, so every value here is a str, bool, int, float,
 list or dict; absent values are '' or 0.
@@ -10,7 +13,12 @@ import time
 from typing import Any
 
 from supvisors_ext.cluster.context import ApplicationRecord, Context, InstanceRecord, ProcessRecord
+from supvisors_ext.messages import StateModes
+from supvisors_ext.model import NetworkInfo, SupvisorsStates
 from supvisors_ext.rules import Rules
+
+# what we report for an instance that has published nothing yet
+UNKNOWN_STATE_MODES = StateModes(SupvisorsStates.OFF, False, False, "", False, False, (), "", ())
 
 Payload = dict[str, Any]
 
@@ -85,3 +93,53 @@ def process_rules(rules: Rules, record: ProcessRecord) -> Payload:
 
 def sorted_processes(records: list[ProcessRecord]) -> list[ProcessRecord]:
     return sorted(records, key=lambda record: (record.group, record.name))
+
+
+def state_modes_info(record: InstanceRecord, modes: StateModes | None) -> Payload:
+    """State & modes of one instance (jobs as booleans) plus `starting_applications`."""
+    if modes is None:
+        modes = UNKNOWN_STATE_MODES
+    return {
+        "fsm_statecode": int(modes.fsm_state),
+        "fsm_statename": modes.fsm_state.name,
+        "degraded_mode": modes.degraded_mode,
+        "discovery_mode": modes.discovery_mode,
+        "master_identifier": modes.master_identifier,
+        "starting_jobs": modes.starting_jobs,
+        "stopping_jobs": modes.stopping_jobs,
+        "instance_states": {ident: state.name for ident, state in modes.instance_states},
+        "rules_error": modes.rules_error,
+        "starting_applications": list(modes.starting_applications),
+        "identifier": record.identifier,
+        "nick_identifier": record.id.nick,
+        "now_monotonic": time.monotonic(),
+    }
+
+
+def network_info(network: NetworkInfo) -> Payload:
+    """Identity of an instance and of its machine, the nested form peers read at handshake."""
+    return {
+        "identifier": network.identifier,
+        "nick_identifier": network.nick_identifier,
+        "host_id": network.host_id,
+        "http_port": network.http_port,
+        "internal_port": network.internal_port,
+        "stereotypes": list(network.stereotypes),
+        "network": {
+            "fqdn": network.fqdn,
+            "machine_id": network.machine_id,
+            "addresses": {
+                nic.nic_name: {
+                    "host_name": nic.host_name,
+                    "aliases": list(nic.aliases),
+                    "ipv4_addresses": [nic.ipv4_address],
+                    "nic_info": {
+                        "nic_name": nic.nic_name,
+                        "ipv4_address": nic.ipv4_address,
+                        "netmask": nic.netmask,
+                    },
+                }
+                for nic in network.addresses
+            },
+        },
+    }

@@ -1,7 +1,7 @@
 """Rules files: loading, validation, precedence and inheritance; pure (lxml, re, glob, os only).
 
 Entry points: `find_rules_files` expands the `rules_files` globs, `load_rules` reads them into
-a `Rules` object or raises `RulesFileError` listing every error (rules-file.md).
+a `Rules` object or raises `RulesFileError` listing every error (docs/rules.md).
 """
 
 from supvisors_ext.rules.errors import RulesFileError, RulesIssue

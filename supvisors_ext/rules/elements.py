@@ -1,7 +1,7 @@
 """Elements as read from one rules file, before inheritance and matching; pure.
 
 A field left as None was not written in the element, which is what inheritance needs to
-know: only written values override (rules-file.md §5).
+know: only written values override (docs/rules.md#models-and-inheritance).
 """
 
 from __future__ import annotations

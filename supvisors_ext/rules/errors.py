@@ -1,4 +1,4 @@
-"""Rules-file issues (errors and warnings) and their collector; pure (rules-file.md §7)."""
+"""Rules-file issues (errors and warnings) and their collector; pure (docs/rules.md#errors)."""
 
 from __future__ import annotations
 

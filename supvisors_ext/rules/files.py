@@ -1,4 +1,4 @@
-"""Expansion of the `rules_files` globs into the file order (rules-file.md §1); pure."""
+"""Expansion of the `rules_files` globs into the file order (docs/rules.md#loading); pure."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The `operational_status` formula: tokenizer, recursive-descent parser, evaluator; pure.
 
-Grammar (rules-file.md §6), with Python's precedence (`not` > `and` > `or`)::
+Grammar (docs/rules.md#operational_status-formula), with Python's precedence
+(`not` > `and` > `or`)::
 
     formula  := or_expr END
     or_expr  := and_expr ('or' and_expr)*
@@ -246,7 +247,8 @@ class StatusFormula:
         return cls(text, _Parser(_tokenize(text)).parse())
 
     def evaluate(self, process_truth: Mapping[str, bool]) -> bool:
-        """Evaluate against {process name: counts as true} (rules-file.md §6).
+        """Evaluate against {process name: counts as true}
+        (docs/rules.md#operational_status-formula).
 
         Raises FormulaEvaluationError when an operand matches no process, or when an operand
         matching several processes is used outside any()/all().

@@ -1,4 +1,5 @@
-"""Identifier lists: splitting, alias expansion, the `*`/`#`/`@` signs; pure (rules-file.md §3)."""
+"""Identifier lists: splitting, alias expansion, the `*`/`#`/`@` signs; pure
+(docs/rules.md#identifier-lists)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Name and pattern precedence of applications and programs; pure (rules-file.md §4)."""
+"""Name and pattern precedence of applications and programs; pure
+(docs/rules.md#matching-and-precedence)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from supvisors_ext.rules.identifiers import STAR
 
 @dataclass(frozen=True, slots=True)
 class ApplicationRules:
-    """Rules of a managed application (rules-file.md §2.3), every default resolved.
+    """Rules of a managed application (docs/rules.md#document-structure), every default resolved.
 
     `identifiers` is the list as written after alias expansion: ('*',), a list of names, or
     the sign first for '#', e.g. ('#', 'server_1', 'server_2'); () when '#' cannot apply.
@@ -32,7 +32,7 @@ class ApplicationRules:
     operational_status: StatusFormula | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The keys of `get_application_rules` without `application_name` (xmlrpc-api.md §4)."""
+        """The keys of `get_application_rules` without `application_name` (docs/api.md)."""
         return {
             "managed": True,
             "distribution": self.distribution.name,
@@ -48,7 +48,7 @@ class ApplicationRules:
 
 @dataclass(frozen=True, slots=True)
 class ProgramRules:
-    """Rules of one process (rules-file.md §2.4), after inheritance and adjustments.
+    """Rules of one process (docs/rules.md#document-structure), after inheritance and adjustments.
 
     `identifiers` follows the same form as ApplicationRules.identifiers, with '#' or '@'
     first for a one-to-one distribution resolved later by the placement code.
@@ -64,7 +64,7 @@ class ProgramRules:
     running_failure_strategy: RunningFailureStrategies = RunningFailureStrategies.CONTINUE
 
     def as_dict(self) -> dict[str, object]:
-        """The keys of `get_process_rules` without the name keys (xmlrpc-api.md §4)."""
+        """The keys of `get_process_rules` without the name keys (docs/api.md)."""
         return {
             "identifiers": list(self.identifiers),
             "start_sequence": self.start_sequence,

@@ -1,4 +1,4 @@
-"""Aliases, models and inheritance: from elements to resolved rules; pure (rules-file.md §2, §5)."""
+"""Aliases, models and inheritance: from elements to resolved rules; pure (docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ class ModelTable:
         return model
 
     def chain(self, program: ProgramElement, log: IssueLog) -> list[ProgramFields]:
-        """Fields to apply in order: model B, model A, then the program itself (§5 step 3-4)."""
+        """Fields to apply in order: model B, model A, then the program itself
+        (docs/rules.md#models-and-inheritance, steps 3-4)."""
         chain = [program.fields]
         model_a = self._follow(program, log)
         if model_a is None:
@@ -100,7 +101,8 @@ class ModelTable:
 
 
 def application_defaults(application: ApplicationElement) -> ProgramFields:
-    """Steps 1-2 of §5: program defaults with the application's failure strategies."""
+    """Steps 1-2 of docs/rules.md#models-and-inheritance: program defaults with the application's
+    failure strategies."""
     fields = application.fields
     return ProgramFields(
         identifiers=(STAR,),
@@ -125,7 +127,8 @@ def finalise_program(
     aliases: Definitions,
     log: IssueLog,
 ) -> ProgramRules:
-    """Expand identifiers and make the §5 adjustments, each with a warning naming `label`."""
+    """Expand identifiers and make the adjustments of docs/rules.md#models-and-inheritance, each
+    with a warning naming `label`."""
     items = expand_aliases(or_default(merged.identifiers, (STAR,)), aliases)
     identifiers, notes = normalise_signs(items, context)
     for note in notes:
@@ -158,7 +161,8 @@ def resolve_program(
     aliases: Definitions,
     log: IssueLog,
 ) -> ProgramRules:
-    """Rules of the processes matched by one <program> element (§5, all steps)."""
+    """Rules of the processes matched by one <program> element
+    (docs/rules.md#models-and-inheritance, all steps)."""
     merged = application_defaults(application)
     for fields in models.chain(program, log):
         merged = merged.overlay(fields)

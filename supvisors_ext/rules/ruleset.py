@@ -1,4 +1,4 @@
-"""The loaded rule set and `load_rules`; pure (rules-file.md §1, §4, §7).
+"""The loaded rule set and `load_rules`; pure (docs/rules.md).
 
 Rules are read once, at plugin start, on supervisord's main thread; a Rules object is not
 changed afterwards except for its match caches and the warnings that matching may add.

@@ -2,7 +2,7 @@
 
 The XSD is the authority on validity, but libxml2 stops at the first content error of an
 element and words its messages for schema authors. These converters give every leaf a
-message that names the value and the allowed ones (rules-file.md §7).
+message that names the value and the allowed ones (docs/rules.md#errors).
 """
 
 from __future__ import annotations

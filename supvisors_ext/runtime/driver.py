@@ -84,11 +84,12 @@ class Driver:
     def local(self) -> str:
         return self.context.local_identifier
 
-    # ----- admission (behaviour.md §6.4)
+    # ----- admission (docs/design/jobs.md#admission)
     def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:
         """Ask the Master for a start grant; a local Master answers at once.
 
-        `repair`: an automatic start that completes a partly running application (§7).
+        `repair`: an automatic start that completes a partly running application
+        (docs/design/jobs.md#automatic-start-and-repair).
         """
         ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
         master = self.master()
@@ -114,7 +115,7 @@ class Driver:
     def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
         ticket.decided = True
         if not reply.ok:
-            why = reply.fault.faultString if reply.fault else reply.error
+            why = reply.fault.text if reply.fault else reply.error
             ticket.reason = f"the Master did not admit the start: {why}"
             ticket.code = SupvisorsFaults.BAD_SUPVISORS_STATE
         else:
@@ -279,8 +280,8 @@ class Driver:
         for _ in range(min(limit, len(self.local_starts))):
             command = self.local_starts.popleft()
             error = self.adapter.start_process(command.namespec, command.extra_args)
-            if error:
-                self.execute(self.jobs.refused(command.namespec, error))
+            if error is not None:
+                self.execute(self.jobs.refused(command.namespec, error.text))
                 self.step()  # the next stage or the job's end need not wait for an event
         return bool(self.local_starts)
 
@@ -293,7 +294,7 @@ class Driver:
                 if isinstance(result, dict)
             ]
         else:
-            why = reply.fault.faultString if reply.fault else reply.error or repr(reply.value)
+            why = reply.fault.text if reply.fault else reply.error or repr(reply.value)
             refusals = [(command, why) for command in starts]
         for command, why in refusals:
             self.execute(self.jobs.refused(command.namespec, why))
@@ -311,7 +312,7 @@ class Driver:
             lambda reply: None,  # NOT_RUNNING is fine: the stop job watches the states
         )
 
-    # ----- automatic start (behaviour.md §7)
+    # ----- automatic start (docs/design/jobs.md#automatic-start-and-repair)
     def start_distribution(self, exclude: set[str] | None = None) -> None:
         """Plan the automatic start: applications to (re)start, grouped by start_sequence."""
         groups: dict[int, list[str]] = {}
@@ -377,12 +378,12 @@ class Driver:
         if name in self.jobs.starting_applications():
             return True
         return any(
-            name in getattr(record.state_modes, "starting_applications", ())
+            record.state_modes is not None and name in record.state_modes.starting_applications
             for record in self.context.instances.values()
             if record.state == InstanceStates.RUNNING
         )
 
-    # ----- global stop (behaviour.md §9)
+    # ----- global stop (docs/design/jobs.md#stop-jobs)
     def start_global_stop(self) -> None:
         groups: dict[int, list[str]] = {}
         for application in self.context.applications.values():

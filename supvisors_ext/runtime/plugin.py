@@ -1,6 +1,7 @@
 """Composition root and lifecycle of the plugin inside one supervisord run (main thread).
 
-Order of life (STYLE.md §2): the factory builds this object before supervisord daemonizes, so
+Order of life (docs/architecture.md#the-supervisord-plugin-lifecycle): the factory builds this
+object before supervisord daemonizes, so
 nothing here creates threads, pipes or sockets until `SupervisorRunningEvent`; everything is
 released on `SupervisorStoppingEvent`; a supervisord restart builds a fresh plugin.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 import os
 import time
 from typing import Any
-
-from supervisor import events
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
@@ -128,12 +127,13 @@ class SupvisorsPlugin:
 
     # ----- lifecycle
     def _subscribe(self) -> None:
-        subscribe = self.adapter.subscribe
-        subscribe(events.SupervisorRunningEvent, self.on_running, "supervisord running event")
-        subscribe(events.SupervisorStoppingEvent, self.on_stopping, "supervisord stopping event")
-        subscribe(events.ProcessStateEvent, self.on_process_state, "process state event")
-        subscribe(events.ProcessGroupAddedEvent, self.on_group_added, "group added event")
-        subscribe(events.ProcessGroupRemovedEvent, self.on_group_removed, "group removed event")
+        self.adapter.subscribe_supervisord_events(
+            on_running=self.on_running,
+            on_stopping=self.on_stopping,
+            on_process_state=self.on_process_state,
+            on_group_added=self.on_group_added,
+            on_group_removed=self.on_group_removed,
+        )
 
     def is_current(self) -> bool:
         """Still bound to the running supervisord (False after a restart cleared the events)."""
@@ -190,7 +190,8 @@ class SupvisorsPlugin:
 
     def own_restarts(self, group: Any) -> None:
         """Processes whose crash stops or restarts their application must not be restarted by
-        supervisord meanwhile (behaviour.md §10): their `autorestart` is turned off."""
+        supervisord meanwhile (docs/design/failures.md#running-failures): their `autorestart` is
+        turned off."""
         owned = (
             RunningFailureStrategies.STOP_APPLICATION,
             RunningFailureStrategies.RESTART_APPLICATION,
@@ -281,7 +282,9 @@ class SupvisorsPlugin:
     def on_tick(self) -> None:
         """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
         if self.sync.failure:
-            return  # without a bus this instance cannot take part: it stays OFF (behaviour.md §1)
+            # without a bus this instance cannot take part: it stays OFF
+            # (docs/design/state-machine.md)
+            return
         now, wall = time.monotonic(), time.time()
         for identifier in self.membership.on_local_tick(now, wall):
             self.logger.warn(
@@ -299,7 +302,7 @@ class SupvisorsPlugin:
     def _peer_lost(self, identifier: str) -> None:
         self.evaluate()
 
-    # ----- running failures and conciliation (behaviour.md §10-§12)
+    # ----- running failures and conciliation (docs/design/failures.md)
     def repair_role(self) -> Role:
         if self.fsm.state in WORKING:
             local = self.fsm.master == self.context.local_identifier
@@ -346,7 +349,7 @@ class SupvisorsPlugin:
             self.driver.grants.clear()
             return
         starting = {
-            identifier: getattr(record.state_modes, "starting_applications", ())
+            identifier: record.state_modes.starting_applications if record.state_modes else ()
             for identifier, record in self.context.instances.items()
         }
         starting[self.context.local_identifier] = self.driver.jobs.starting_applications()
@@ -354,6 +357,11 @@ class SupvisorsPlugin:
         self.driver.grants.refresh(starting, alive, time.monotonic())
 
     # ----- state machine
+    def end_sync(self, master: str) -> None:
+        """end_sync(): the user ends the synchronization phase ('' for an election)."""
+        self.user_sync, self.user_master = True, master
+        self.evaluate()
+
     def request_state(self, target: SupvisorsStates) -> bool:
         """restart()/shutdown() on the Master: enter RESTARTING/SHUTTING_DOWN if allowed now."""
         self.fsm.actions = []
@@ -372,7 +380,7 @@ class SupvisorsPlugin:
             return
         for record in self.context.instances.values():
             modes = record.state_modes
-            if isinstance(modes, messages.StateModes) and modes.master_identifier:
+            if modes is not None and modes.master_identifier:
                 self.user_sync, self.user_master = True, modes.master_identifier
                 return
 
@@ -417,7 +425,7 @@ class SupvisorsPlugin:
         for record in self.context.instances.values():
             modes = record.state_modes
             report = None
-            if isinstance(modes, messages.StateModes):
+            if modes is not None:
                 running = frozenset(
                     ident
                     for ident, state in modes.instance_states
@@ -453,11 +461,11 @@ class SupvisorsPlugin:
             global_stop_done=self.global_stop_started and self.driver.global_stop_done(),
         )
 
-    def _has_rules_error(self, identifier: str, modes: object) -> bool:
+    def _has_rules_error(self, identifier: str, modes: messages.StateModes | None) -> bool:
         """Our own error we know; a peer's comes with its published state & modes."""
         if identifier == self.context.local_identifier:
             return bool(self.rules_error)
-        return isinstance(modes, messages.StateModes) and bool(modes.rules_error)
+        return modes is not None and bool(modes.rules_error)
 
     def apply(self, action: Action) -> None:
         if isinstance(action, SetInstanceState):
@@ -501,18 +509,7 @@ class SupvisorsPlugin:
     # ----- queries used by the RPC layer
     def starting_jobs(self) -> list[str]:
         """Instances with start jobs in progress (this one from its driver, peers as published)."""
-        return self._with_jobs("starting_jobs", bool(self.driver.jobs.start_jobs))
+        return self.context.instances_with_jobs(False, bool(self.driver.jobs.start_jobs))
 
     def stopping_jobs(self) -> list[str]:
-        return self._with_jobs("stopping_jobs", bool(self.driver.jobs.stop_jobs))
-
-    def _with_jobs(self, key: str, local: bool) -> list[str]:
-        result = []
-        for identifier, record in sorted(self.context.instances.items()):
-            if identifier == self.context.local_identifier:
-                busy = local
-            else:
-                busy = record.state == RUNNING and bool(getattr(record.state_modes, key, False))
-            if busy:
-                result.append(identifier)
-        return result
+        return self.context.instances_with_jobs(True, bool(self.driver.jobs.stop_jobs))

@@ -1,4 +1,4 @@
-"""Running failures and conciliation carried out on the main thread (behaviour.md §10-§12).
+"""Running failures and conciliation carried out on the main thread (docs/design/failures.md).
 
 Every instance notes crashes and losses; only the Master acts. Failures noted while there is no
 live Master are kept for the next one; an instance that follows a live Master drops its own (the
@@ -124,10 +124,10 @@ class RepairHandler(WholenessMixin):
         )
 
     def starting(self, application: str) -> bool:
-        """A crash now belongs to a start job (a starting failure, §10): a start or stop job
-        runs here, or a peer publishes a start job. A start grant alone does not count: the
-        Master keeps it until the requester's release arrives, after the job has ended and
-        maybe after a crash that is a running failure (Req 25)."""
+        """A crash now belongs to a start job (a starting failure, docs/failures.md): a
+        start or stop job runs here, or a peer publishes a start job. A start grant alone does
+        not count: the Master keeps it until the requester's release arrives, after the job
+        has ended and maybe after a crash that is a running failure (Req 25)."""
         driver = self.driver
         return (
             driver.jobs.busy(application)
@@ -221,7 +221,7 @@ class RepairHandler(WholenessMixin):
         elif strategy in SYSTEM_STRATEGIES:
             self.request_system(strategy)
 
-    # ----- admission: a remote Master answers later (behaviour.md §6.4)
+    # ----- admission: a remote Master answers later (docs/design/jobs.md#admission)
     def _when_admitted(self, key: str, act: Callable[[], None]) -> None:
         """Every start made here follows a stop this instance saw end, or completes a partly
         running application: a remote Master judges it from grants and start jobs only, as
@@ -300,7 +300,7 @@ class RepairHandler(WholenessMixin):
 
             self._when_admitted(record.namespec, start)
 
-    # ----- conciliation (behaviour.md §11)
+    # ----- conciliation (docs/design/failures.md#conciliation)
     def conciliate(self, strategy: ConciliationStrategies) -> bool:
         """Apply a strategy to every conflict not already being resolved; False for USER."""
         if strategy == ConciliationStrategies.USER:

@@ -15,6 +15,7 @@ from supvisors_ext.cluster.context import Context
 from supvisors_ext.cluster.membership import HandshakeData, Membership, PeerTick
 from supvisors_ext.cluster.status import ForcedState
 from supvisors_ext.config import Config
+from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo
@@ -26,7 +27,6 @@ from supvisors_ext.net.network import network_from_payload
 from supvisors_ext.net.peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
 
 DROP_LOG_PERIOD = 60.0
-BAD_NAME = 10  # supervisor.xmlrpc.Faults.BAD_NAME
 MAX_HELD_BACK = 10_000  # messages kept per CHECKING peer; beyond, the snapshot must do
 
 
@@ -35,7 +35,8 @@ def peer_url(host: str, port: int) -> str:
 
 
 def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy], object]:
-    """The handshake calls of behaviour.md §3, run on the peer's worker thread."""
+    """The handshake calls of docs/design/state-machine.md#instance-states, run on the peer's worker
+    thread."""
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
         rpc = proxy.supvisors
@@ -232,7 +233,7 @@ class PeerSync:
 
     def _on_discovered(self, item: Discovered) -> bool:
         """A beacon: an unknown instance is appended to the context and connected; its TICKs
-        then start the normal handshake (configuration.md §6)."""
+        then start the normal handshake (docs/configuration.md#discovery-mode)."""
         beacon = item.beacon
         if beacon.identifier in self.context.instances:
             known = self.context.instances[beacon.identifier].id
@@ -282,7 +283,7 @@ class PeerSync:
                 return True
             return False
         if not self.membership.accepts(sender):
-            # except TICK, only CHECKED or RUNNING senders count (behaviour.md §2); what a
+            # except TICK, only CHECKED or RUNNING senders count (docs/design/bus.md); what a
             # CHECKING peer sends is held back and replayed once its handshake snapshot is
             # loaded (our choice), so an event between snapshot and authorization is not lost
             held = self.held_back.get(sender)
@@ -325,8 +326,9 @@ class PeerSync:
                 f"{reply.identifier} refused our credentials (HTTP 401): [inet_http_server]"
                 " username and password must be the same on every instance",
             )
-        if reply.error and "no answer" in reply.error:
-            # a call that takes more than 10 s marks the peer FAILED (behaviour.md §1)
+        if reply.timed_out:
+            # a call that takes more than 10 s marks the peer FAILED
+            # (docs/design/state-machine.md#execution-model)
             self.membership.on_call_failed(reply.identifier)
         if handler is not None:
             handler(reply)
@@ -343,7 +345,7 @@ class PeerSync:
                 self.logger.debug(text)
             else:
                 self._warn_limited(f"handshake:{peer}", text)
-            if reply.error and "no answer" in reply.error:
+            if reply.timed_out:
                 return self.membership.on_call_failed(peer)
             self.membership.on_handshake_failed(peer)
             return True
@@ -363,14 +365,16 @@ class PeerSync:
         """Discovery mode: the peer does not know us yet (our beacon is on its way)."""
         fault = reply.fault
         return (
-            self.config.multicast is not None and fault is not None and fault.faultCode == BAD_NAME
+            self.config.multicast is not None
+            and fault is not None
+            and fault.code == Faults.BAD_NAME
         )
 
     def _log_drop(self, sender: str, reason: str) -> None:
         self._warn_limited(sender, f"bus message dropped: {reason}")
 
     def _warn_limited(self, key: str, text: str) -> None:
-        """At most one warning per key per minute (behaviour.md §2)."""
+        """At most one warning per key per minute (docs/design/bus.md)."""
         now = time.monotonic()
         if now - self._last_drop_log.get(key, -DROP_LOG_PERIOD) >= DROP_LOG_PERIOD:
             self._last_drop_log[key] = now
@@ -379,5 +383,5 @@ class PeerSync:
 
 def _why(reply: PeerReply) -> str:
     if reply.fault is not None:
-        return reply.fault.faultString
+        return reply.fault.text
     return reply.error or f"unexpected answer {reply.value!r}"

@@ -93,7 +93,8 @@ class WholenessMixin:
 
     def _complete(self, name: str) -> None:
         """An automatically started application kept whole may miss the processes that were
-        stopped elsewhere: start them where it runs (a repair, §7)."""
+        stopped elsewhere: start them where it runs (a repair,
+        docs/design/jobs.md#automatic-start-and-repair)."""
         application = self.context.applications.get(name)
         rules = application.rules if application else None
         if application is None or rules is None or rules.start_sequence <= 0:

@@ -1,6 +1,7 @@
 """Placement: identifier resolution, `#`/`@` distribution, starting strategies, loads; pure.
 
-Nothing here imports supervisor, zmq, threading or time (STYLE.md §4).
+Nothing here imports supervisor, zmq, threading or time
+(docs/architecture.md#layers-and-dependency-direction).
 """
 
 from supvisors_ext.strategy.candidates import (

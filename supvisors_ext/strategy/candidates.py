@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from supvisors_ext.rules.identifiers import SIGNS, STAR
 
-# instance capacity, in expected_loading percent (behaviour.md §8)
+# instance capacity, in expected_loading percent (docs/design/placement.md#load)
 FULL_LOAD = 100
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One instance as seen by the placement (behaviour.md §8).
+    """One instance as seen by the placement (docs/design/placement.md#load).
 
     `load` is L(i), the expected loading of the processes STARTING/RUNNING/BACKOFF there;
     `pending` is R(i), what this driver's start jobs assigned there that is not running yet.
@@ -53,7 +53,7 @@ def resolve_identifiers(
     nick gives that instance, a stereotype every instance declaring it (instance order);
     duplicates keep their first position. The signs `#`/`@` are skipped (see
     `reference_list`). Returns the identifiers and the names matching no instance, each
-    once, so that the caller logs one warning per name (rules-file.md §3).
+    once, so that the caller logs one warning per name (docs/rules.md#identifier-lists).
     """
     found: dict[str, None] = {}
     unknown: dict[str, None] = {}

@@ -1,4 +1,4 @@
-"""One-to-one distribution of the `#` and `@` signs (rules-file.md §3); pure."""
+"""One-to-one distribution of the `#` and `@` signs (docs/rules.md#identifier-lists); pure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pending loads R(i) of one driver's start jobs (behaviour.md §8); pure, main thread."""
+"""Pending loads R(i) of one driver's start jobs (docs/design/placement.md#load); pure, main
+thread."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Placement results for one process or one whole application (behaviour.md §6.2, §7, §8); pure."""
+"""Placement results for one process or one whole application (docs/design/placement.md); pure."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def place_single_instance(
 ) -> Placement:
     """SINGLE_INSTANCE: one instance for the whole application with the application load.
 
-    `forced` is the instance already running part of the application (repair, behaviour.md
-    §7): it is kept if it is allowed and still valid for `app_load` (the remaining load),
-    else nothing is placed; the strategy is not consulted again.
+    `forced` is the instance already running part of the application (repair,
+    docs/design/jobs.md#automatic-start-and-repair): it is kept if it is allowed and still valid for
+    `app_load` (the remaining load), else nothing is placed; the strategy is not consulted again.
     """
     if forced is not None:
         target = next((item for item in allowed if item.identifier == forced), None)

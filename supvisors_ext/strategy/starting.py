@@ -1,4 +1,4 @@
-"""Starting strategies: which valid candidate takes a load (behaviour.md §8); pure.
+"""Starting strategies: which valid candidate takes a load (docs/design/placement.md#load); pure.
 
 Each strategy is a `Chooser` in the `CHOOSERS` registry keyed by `StartingStrategies`.
 Thread: main.
@@ -122,7 +122,8 @@ def choose_node(
     local: str,
     all_instances: Sequence[Candidate] | None = None,
 ) -> str | None:
-    """SINGLE_NODE: the node taking the application `load` (behaviour.md §6.2), or None.
+    """SINGLE_NODE: the node taking the application `load` (docs/design/placement.md#distribution),
+    or None.
 
     `nodes` maps each candidate node (one where every process has an allowed instance) to
     its allowed instances. The node is the one of the instance that `choose_instance` picks

@@ -1,4 +1,5 @@
-"""The pure part of `supvisors_breed` (cli.md §4): which sections go to which files.
+"""The pure part of `supvisors_breed`: which sections go to which files
+(docs/cli.md#supvisors_breed).
 
 No file is read or written here: files come in as parsed sections, the plan comes out as the
 files to write (in write order) and the verbose lines describing the duplication.
@@ -39,7 +40,7 @@ class Plan:
 
 
 def parse_breed_item(text: str) -> tuple[str, int]:
-    """`app=nb` -> (app, nb); ValueError with cli.md's wording otherwise."""
+    """`app=nb` -> (app, nb); ValueError with docs/cli.md's wording otherwise."""
     name, sep, value = text.partition("=")
     if not sep or not name:
         raise ValueError("breed format must be: key=value")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import time
 
@@ -34,6 +35,17 @@ def test_ticker_ticks_then_wakes_at_the_alarm() -> None:
 
 def test_closed_inbox_ignores_late_wakeups() -> None:
     inbox = Inbox()
+    closed_read_fd = inbox.read_fd
     inbox.close()
-    inbox.wakeup()  # a worker finishing late must not write into a reused fd
-    inbox.close()
+    # a new pipe takes the freed descriptor numbers, as anything supervisord opens next would
+    read_end, write_end = os.pipe()
+    try:
+        assert read_end == closed_read_fd
+        inbox.wakeup()  # a worker finishing late must not write into a reused fd
+        inbox.put("late item")
+        ready, _, _ = select.select([read_end], [], [], 0.1)
+        assert ready == []
+        inbox.close()  # closing twice is harmless
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -1,4 +1,4 @@
-"""supervisord configuration files for test instances (configuration.md §2, §5, §7).
+"""supervisord configuration files for test instances (docs/configuration.md).
 
 Values written here go through supervisor's ``%(here)s`` expansion: write ``%%`` for a
 literal ``%`` (the ``programs`` helpers do it for commands).
@@ -68,7 +68,7 @@ class InstanceSpec:
 def supvisors_item(
     nick: str | None, http_port: int, internal_port: int | None = None, host: str = LOOPBACK
 ) -> str:
-    """Build one ``supvisors_list`` item (configuration.md §5)."""
+    """Build one ``supvisors_list`` item (docs/configuration.md#supvisors_list-items)."""
     item = f"<{nick}>{host}" if nick else host
     item += f":{http_port}"
     if internal_port is not None:

@@ -1,4 +1,4 @@
-"""The Scenario 2 reference deployment (scenario2-requirements.md §1) on 127.0.0.1.
+"""The Scenario 2 reference deployment (docs/scenario2.md) on 127.0.0.1.
 
 Only the layout: six instances, their nicks, includes and common options. The program
 files (``common/*.ini``, ``server/*.ini``, ``console/*.ini``) come from ``etc_dir``.
@@ -37,7 +37,8 @@ def add_scenario2(
 
     Every instance gets ``core_identifiers = server_1,...`` (the servers added) plus
     ``supvisors_options`` (e.g. ``rules_files``, ``tick_period``) and ``extra`` text.
-    Return the cluster's ``supvisors_list`` (servers first, like configuration.md §7).
+    Return the cluster's ``supvisors_list`` (servers first, like
+    docs/configuration.md#a-complete-example).
     """
     server_nicks = [f"server_{index}" for index in range(1, servers + 1)]
     options: dict[str, OptionValue] = {"core_identifiers": ",".join(server_nicks)}

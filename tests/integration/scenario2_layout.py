@@ -1,4 +1,4 @@
-"""Scenario 2 program files for integration tests (scenario2-requirements.md §1).
+"""Scenario 2 program files for integration tests (docs/scenario2.md).
 
 Writes `common/`, `server/` and `console/` include folders with the twelve scen2 programs
 (autostart=false) grouped into `scen2_srv_NN` / `scen2_hci_NN`, and `common_data_bus`

@@ -1,7 +1,7 @@
 """supvisors_breed, supvisorsctl and the stock supervisorctl ctlplugin on a real Scenario 2 cluster.
 
 The cluster's program files are produced by running `supvisors_breed` on a template folder
-(cli.md §4); each instance also loads `[ctlplugin:supvisors]` and two collections.
+(docs/cli.md#supvisors_breed); each instance also loads `[ctlplugin:supvisors]` and two collections.
 """
 
 from __future__ import annotations

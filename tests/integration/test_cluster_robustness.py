@@ -1,6 +1,6 @@
 """A cluster facing hostile bus input, synchronization options, cluster stop/restart, a busy
-bus port, a supervisord reload, auto-fencing and mismatched strategies (behaviour.md §1-§4,
-configuration.md §2, xmlrpc-api.md §5-§6)."""
+bus port, a supervisord reload, auto-fencing and mismatched strategies
+(docs/design/state-machine.md, docs/configuration.md#options, docs/api.md)."""
 
 from __future__ import annotations
 
@@ -135,9 +135,9 @@ def publisher() -> Iterator[Callable[[int], zmq.Socket[bytes]]]:
     context.term()
 
 
-# ----- 1. hostile bus input (behaviour.md §2)
+# ----- 1. hostile bus input (docs/design/bus.md)
 def hostile_frames(console: Any) -> list[list[bytes]]:
-    """Malformed input, each kind of behaviour.md §2, claiming a few senders."""
+    """Malformed input, each kind of docs/design/bus.md, claiming a few senders."""
     valid = json.loads(tick_from(console, 1)[1])
 
     def tick_with(**changes: object) -> list[bytes]:
@@ -267,7 +267,8 @@ def test_hostile_bus_input_is_dropped(
         assert not plugin_errors(cluster[nick]), nick
 
 
-# ----- 2. synchronization options (behaviour.md §4, xmlrpc-api.md §6 end_sync)
+# ----- 2. synchronization options (docs/design/state-machine.md#cluster-states, docs/api.md#cluster
+# end_sync)
 def synchronizing(cluster: Cluster, nicks: list[str]) -> bool:
     states = [cluster[nick].supvisors.get_supvisors_state() for nick in nicks]
     return all(s["fsm_statename"] == "SYNCHRONIZATION" and s["degraded_mode"] for s in states)
@@ -336,7 +337,8 @@ def test_user_sync_ends_with_end_sync(make_cluster: Any, chosen: str) -> None:
         assert fault_of(cluster[nick].supvisors.end_sync, "server_1").faultCode == 101
 
 
-# ----- 3. cluster shutdown and restart (behaviour.md §4, xmlrpc-api.md §6)
+# ----- 3. cluster shutdown and restart (docs/design/state-machine.md#cluster-states,
+# docs/api.md#cluster)
 def start_three(make_cluster: Any, **options: Any) -> tuple[Cluster, list[str], str]:
     cluster = make_cluster(supvisors_options={**FAST, **options})
     nicks = ["server_1", "server_2", "server_3"]
@@ -378,7 +380,7 @@ def test_restart_restarts_every_supervisord_in_place(make_cluster: Any) -> None:
         assert not log_lines(cluster[nick], "did not stop in time"), nick
 
 
-# ----- 4. bus port in use (behaviour.md §1)
+# ----- 4. bus port in use (docs/design/state-machine.md#execution-model)
 def test_bus_port_in_use_leaves_supervisord_running_and_the_plugin_off(
     make_cluster: Any,
 ) -> None:
@@ -405,7 +407,8 @@ def test_bus_port_in_use_leaves_supervisord_running_and_the_plugin_off(
         assert instance.is_alive()
 
 
-# ----- 5. supervisord reload with peers (STYLE.md §2: the plugin is rebuilt in the same process)
+# ----- 5. supervisord reload with peers (docs/architecture.md#the-supervisord-plugin-lifecycle: the
+# plugin is rebuilt in the same process)
 def identifiers_of(instance: Any, namespec: str) -> list[str] | None:
     try:
         return sorted(instance.supvisors.get_process_info(namespec)[0]["identifiers"])
@@ -429,7 +432,7 @@ def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
         lambda: identifiers_of(cluster[peer], "manual") == [instance.identifier],
         message=f"{peer} does not see manual running on {reloaded}",
     )
-    # the peer spots a reload by the tick counter going back (behaviour.md §2: +1 per tick
+    # the peer spots a reload by the tick counter going back (docs/design/bus.md: +1 per tick
     # from 0): let the counter grow beyond what the reloaded run reaches before it is heard
     cluster.wait_until(
         lambda: (
@@ -467,7 +470,7 @@ def test_reload_rejoins_the_cluster(make_cluster: Any, reloaded: str) -> None:
         assert not log_lines(cluster[nick], "still in progress"), nick
 
 
-# ----- 6. auto_fence (behaviour.md §3)
+# ----- 6. auto_fence (docs/design/state-machine.md#instance-states)
 def test_auto_fence_isolates_a_frozen_instance_for_good(make_cluster: Any) -> None:
     cluster, nicks, master = start_three(make_cluster, auto_fence=True)
     assert master == cluster["server_1"].identifier
@@ -495,7 +498,8 @@ def test_auto_fence_isolates_a_frozen_instance_for_good(make_cluster: Any) -> No
     assert cluster["server_3"].is_alive()
 
 
-# ----- 7. strategies differ (behaviour.md §3, configuration.md §2 "same")
+# ----- 7. strategies differ (docs/design/state-machine.md#instance-states,
+# docs/configuration.md#options "same")
 def test_instances_with_different_strategies_isolate_each_other(make_cluster: Any) -> None:
     cluster = make_cluster(supvisors_options={**FAST, "synchro_timeout": 1})
     cluster.add("server_1", supvisors_options={"conciliation_strategy": "STOP"})

@@ -1,4 +1,4 @@
-"""Cluster-wide collections in the `supvisors` namespace (issue 7, xmlrpc-api.md §9).
+"""Cluster-wide collections in the `supvisors` namespace (issue 7, docs/api.md#collections).
 
 Three instances: `web_a` hosts the `front` (nginx) and `metrics` (exporter) groups, `web_b` the
 `app` group (gunicorn x2); `console` hosts nothing but defines the `web-tier` collection and

@@ -1,4 +1,4 @@
-"""Discovery mode (configuration.md §6, issue 9 part 4) on namespace hosts.
+"""Discovery mode (docs/configuration.md#discovery-mode, issue 9 part 4) on namespace hosts.
 
 Scenario 2 over three hosts (tests/integration/multihost_layout.py layout, X = 3): each host
 runs server_N (stereotype ``server``) and console_N (stereotype ``console``). Every

@@ -171,7 +171,8 @@ def test_auto_fence_isolates_a_cut_host_for_good(
 
     cluster.wait_until(all_fenced, timeout=10, message="the two sides do not fence each other")
 
-    # what happens to the isolated host's processes (behaviour.md §3, §12): nothing. Fencing
+    # what happens to the isolated host's processes (docs/design/state-machine.md,
+    # docs/design/failures.md#node-loss): nothing. Fencing
     # only stops listening to the host; nobody can reach it to stop its programs, and its own
     # plugin has no reason to. Its copy of svc keeps running beside the failover copy, which is
     # why auto_fence needs an operator (or a watchdog) to restart or power off a fenced host.

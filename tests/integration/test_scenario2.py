@@ -1,4 +1,4 @@
-"""Scenario 2 acceptance tests on the example's own files (scenario2-requirements.md).
+"""Scenario 2 acceptance tests on the example's own files (docs/scenario2.md).
 
 One test per requirement, named after it. The instances run examples/scenario2 as shipped
 (etc/, bin/, the rules file) with dynamic ports. `TestScenario2` shares one class-scoped
@@ -231,7 +231,7 @@ def test_req_05_limited_by_resources(tmp_path: Path) -> None:
 
 
 def test_launcher_application_table_is_the_cli_format() -> None:
-    """The launcher prints the `application_info` table of cli.md §2.2, byte for byte."""
+    """The launcher prints the `application_info` table of docs/cli.md#status, byte for byte."""
     rows = [
         ("common_data_bus", "STOPPED", False, False),
         ("scen2_hci_02", "RUNNING", False, False),

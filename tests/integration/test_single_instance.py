@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.api_methods import documented_methods
 from tests.harness import Cluster, exit_command, program_section
 from tests.integration.scenario2_layout import RULES_FILE, write_scenario2_etc
 from tests.scenario2_facts import HCI_TABLE, SRV_TABLE
@@ -242,6 +243,15 @@ def test_methods_are_listed_with_signatures(single: tuple[Cluster, Any]) -> None
     for name in ("get_supvisors_state", "get_process_rules", "get_all_local_process_info"):
         assert f"supvisors.{name}" in methods
     assert system.methodSignature("supvisors.get_process_rules") == ["array", "string"]
+
+
+def test_listed_methods_are_those_of_the_api_doc(single: tuple[Cluster, Any]) -> None:
+    """docs/api.md is the single list of the `supvisors` methods (issue 13)."""
+    _, instance = single
+    listed = instance.rpc("system").listMethods()
+    assert {name for name in listed if name.startswith("supvisors.")} == documented_methods()
+    help_text = instance.rpc("system").methodHelp("supvisors.start_process")
+    assert "@param string namespec" in help_text
 
 
 def test_local_info_knows_program_name_and_index(make_cluster: Any) -> None:

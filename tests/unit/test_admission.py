@@ -1,4 +1,5 @@
-"""The Master's start grants (behaviour.md §6.4, our choice): one start job per application."""
+"""The Master's start grants (docs/design/jobs.md#admission, our choice): one start job per
+application."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""supvisors_breed (cli.md §4): the pure plan, then the tool in temporary folders."""
+"""supvisors_breed (docs/cli.md#supvisors_breed): the pure plan, then the tool in temporary
+folders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `collection` command (cli.md §3) against the server double."""
+"""The `collection` command (docs/cli.md#collection) against the server double."""
 
 from __future__ import annotations
 

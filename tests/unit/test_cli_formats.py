@@ -1,4 +1,4 @@
-"""Table layout (cli.md §2.1), the pure formatters and the progress display."""
+"""Table layout (docs/cli.md#tables), the pure formatters and the progress display."""
 
 from __future__ import annotations
 

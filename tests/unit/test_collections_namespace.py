@@ -27,6 +27,7 @@ from supvisors_ext.host.collection_events import (
     CollectionRemovedEvent,
 )
 from supvisors_ext.host.collection_service import CollectionService, make_reload_config
+from supvisors_ext.host.local_supervisor import LocalSupervisor
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
 
 CONF = """
@@ -100,8 +101,9 @@ def setup(tmp_path: Path) -> tuple[Any, CollectionService, list[CollectionEvent]
     service.on_stopping(None)
 
 
-def namespace(supervisord: Any, service: CollectionService, plugin: Any = None):
-    return CollectionsNamespace(supervisord, service, lambda: plugin)
+def namespace(supervisord: Any, service: CollectionService, context: Any = None):
+    local = LocalSupervisor(supervisord)
+    return CollectionsNamespace(local, service, lambda: context, supervisord.options.logger)
 
 
 def run(value: object, limit: int = 10) -> object:
@@ -193,7 +195,7 @@ def test_a_member_running_on_another_instance_is_not_started_here(setup: Any) ->
         local_identifier="10.0.0.1:9001",
         instances={"10.0.0.2:9001": instance},
     )
-    rpc = namespace(supervisord, service, SimpleNamespace(context=context))
+    rpc = namespace(supervisord, service, context)
     results = rpc.startCollection("web-tier", False)
     assert results[0] == {
         "name": "nginx",

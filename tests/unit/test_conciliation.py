@@ -1,4 +1,4 @@
-"""Conciliation plans (behaviour.md §11): which copies stop, what follows."""
+"""Conciliation plans (docs/design/failures.md#conciliation): which copies stop, what follows."""
 
 from __future__ import annotations
 

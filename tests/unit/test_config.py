@@ -418,13 +418,14 @@ def test_failure_strategy_kept_without_timeout() -> None:
     assert parsed.warnings == ()
 
 
-# ---------------------------------------------------------------- supvisors_list items (§5)
+# ---------------------------------------------------------------- supvisors_list items
+# (docs/configuration.md)
 
 
 @pytest.mark.parametrize(
     "item, expected, nick_given",
     [
-        # the rows of configuration.md §5 (local HTTP port 63000)
+        # the rows of docs/configuration.md#supvisors_list-items (local HTTP port 63000)
         ("<server_1>rocky51:61000:61100", ("rocky51:61000", "server_1", 61100), True),
         ("<server_1>rocky51:61000", ("rocky51:61000", "server_1", 61001), True),
         ("rocky51:61000", ("rocky51:61000", "rocky51:61000", 61001), False),
@@ -638,7 +639,8 @@ def test_internal_port_mismatch(item: str, own: int) -> None:
     )
 
 
-# ---------------------------------------------------------------- discovery mode (§6)
+# ---------------------------------------------------------------- discovery mode
+# (docs/configuration.md)
 
 
 def test_multicast_options_valid() -> None:

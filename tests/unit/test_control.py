@@ -1,4 +1,4 @@
-"""The job driver `Jobs` (behaviour.md §6-§9): planning, placement, pending loads, bookkeeping."""
+"""The job driver `Jobs` (docs/design/jobs.md): planning, placement, pending loads, bookkeeping."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def run_srv(cluster: Cluster, jobs: Jobs, nick: str, group: str, now: float) -> 
     return now + 3
 
 
-# --- placement by load (behaviour.md §8, Req 5, Req 13) ------------------------------------
+# --- placement by load (docs/design/placement.md#load, Req 5, Req 13)
+# ------------------------------------
 
 
 def test_less_loaded_spreads_the_srv_over_three_servers_before_any_runs() -> None:
@@ -193,7 +194,8 @@ def test_local_from_a_server_places_nothing() -> None:
     assert jobs.starting_applications() == ()
 
 
-# --- repair (behaviour.md §7) -------------------------------------------------------------
+# --- repair (docs/design/jobs.md#automatic-start-and-repair)
+# -------------------------------------------------------------
 
 
 def partly_running_on_server_2(cluster: Cluster) -> None:
@@ -224,7 +226,8 @@ def test_single_instance_repair_restarts_missing_processes_where_it_runs() -> No
 
 
 def test_repair_after_a_newcomer_reports_the_checks_stopped() -> None:
-    """§7: the checks exited in the current run on server_2; server_3 restarts and reports
+    """docs/design/jobs.md#automatic-start-and-repair: the checks exited in the current run on
+    server_2; server_3 restarts and reports
     them STOPPED (never started) later: the repair must not run them again."""
     cluster = scenario2()
     partly_running_on_server_2(cluster)
@@ -346,7 +349,7 @@ def test_a_new_start_job_ends_the_one_it_replaces() -> None:
     assert not second.ended and jobs.start_jobs[srv(1)] is second
 
 
-# --- stop while starting (behaviour.md §6.3, §9) ------------------------------------------
+# --- stop while starting (docs/design/jobs.md) ------------------------------------------
 
 
 def test_stopping_the_application_ends_its_start_job() -> None:

@@ -1,11 +1,11 @@
-"""Discovery mode (configuration.md §6): beacon datagrams, the thread's reporting rules, the
-context growing at run time and PeerSync admitting discovered instances. No socket here."""
+"""Discovery mode (docs/configuration.md#discovery-mode): beacon datagrams, the thread's
+reporting rules, the context growing at run time and PeerSync admitting discovered instances.
+No socket here."""
 
 from __future__ import annotations
 
 import ast
 import json
-import xmlrpc.client
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from supvisors_ext.cluster.context import Context
 from supvisors_ext.cluster.membership import Membership, PeerTick
 from supvisors_ext.config import Multicast, parse_config
+from supvisors_ext.faults import Fault
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.model import InstanceId, InstanceStates
 from supvisors_ext.net import beacon as beacon_module
@@ -274,12 +275,12 @@ def test_a_peer_not_knowing_us_yet_fails_the_handshake_quietly() -> None:
     sync.handle(Discovered(BEACON, "10.0.0.2"))
     sync.context.instances[PEER.identifier].state = InstanceStates.CHECKING
     sync.handshakes[7] = PEER.identifier
-    fault = xmlrpc.client.Fault(10, "BAD_NAME: no instance, nick or stereotype named 'x'")
+    fault = Fault(10, "BAD_NAME: no instance, nick or stereotype named 'x'")
     assert sync.handle(PeerReply(PEER.identifier, 7, "handshake", fault=fault)) is True
     assert sync.context.instances[PEER.identifier].state == InstanceStates.STOPPED  # retried
     assert logger.lines[-1].startswith("DEBUG supvisors: handshake with 10.0.0.2:61000 failed")
     # any other failure is a warning, as without discovery
     sync.context.instances[PEER.identifier].state = InstanceStates.CHECKING
     sync.handshakes[8] = PEER.identifier
-    sync.handle(PeerReply(PEER.identifier, 8, "handshake", fault=xmlrpc.client.Fault(2, "x")))
+    sync.handle(PeerReply(PEER.identifier, 8, "handshake", fault=Fault(2, "x")))
     assert logger.lines[-1] == "WARN supvisors: handshake with 10.0.0.2:61000 failed: x; retried"

@@ -1,4 +1,5 @@
-"""The Supvisors state machine (behaviour.md §3-§4), driven by hand-built cluster views."""
+"""The Supvisors state machine (docs/design/state-machine.md), driven by hand-built cluster
+views."""
 
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ class TestSynchronization:
         assert fsm.degraded is True
 
     def test_strict_ignores_discovered_instances_list_waits_for_them(self) -> None:
-        # discovery mode (configuration.md §6): a discovered instance is not listed
+        # discovery mode (docs/configuration.md#discovery-mode): a discovered instance is not listed
         discovered = replace(inst("b", I.CHECKING), listed=False)
         both = frozenset({O.STRICT, O.LIST})
         view = make_view([inst("a"), discovered], synchro_options=both)

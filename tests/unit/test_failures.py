@@ -1,4 +1,4 @@
-"""Running failures (behaviour.md §10, §12): detection, merge by priority, restart-loop guard."""
+"""Running failures (docs/design/failures.md): detection, merge by priority, restart-loop guard."""
 
 from __future__ import annotations
 

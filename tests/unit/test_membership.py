@@ -1,4 +1,5 @@
-"""Instance states driven by ticks (behaviour.md §3): pure, no clock, no sockets."""
+"""Instance states driven by ticks (docs/design/state-machine.md#instance-states): pure, no clock,
+no sockets."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_tick_counter_going_back_means_a_restart() -> None:
 
 
 def test_only_checked_or_running_peers_are_listened_to() -> None:
-    # behaviour.md §2: except TICK, messages from a sender not CHECKED or RUNNING are ignored
+    # docs/design/bus.md: except TICK, messages from a sender not CHECKED or RUNNING are ignored
     membership = make_membership()
     record = membership.context.instances[PEER.identifier]
     for state in I:

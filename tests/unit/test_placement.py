@@ -1,4 +1,5 @@
-"""Placement (behaviour.md §6.2, §7, §8) and identifier lists (rules-file.md §3): strategy/."""
+"""Placement (docs/design/placement.md) and identifier lists (docs/rules.md#identifier-lists):
+strategy/."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rules-file errors: every kind, with its file, line and a readable message (rules-file.md §7)."""
+"""Rules-file errors: every kind, with its file, line and a readable message
+(docs/rules.md#errors)."""
 
 from __future__ import annotations
 

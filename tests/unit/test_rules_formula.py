@@ -1,4 +1,5 @@
-"""The operational_status formula: parsing and evaluation (rules-file.md §6)."""
+"""The operational_status formula: parsing and evaluation
+(docs/rules.md#operational_status-formula)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Identifier lists: splitting, aliases, cycles and the `*`/`#`/`@` signs (rules-file.md §3)."""
+"""Identifier lists: splitting, aliases, cycles and the `*`/`#`/`@` signs
+(docs/rules.md#identifier-lists)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Defaults, precedence and inheritance of rules (rules-file.md §2, §4, §5)."""
+"""Defaults, precedence and inheritance of rules (docs/rules.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The shipped rules files: Scenario 2's resolved-rules table and the rules-file.md §8 example."""
+"""The shipped rules files: Scenario 2's resolved-rules table and the example rules file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Start jobs (behaviour.md §6.3, §6.4, §7): stages, completion table, timeouts, failures."""
+"""Start jobs (docs/design/jobs.md): stages, completion table, timeouts, failures."""
 
 from __future__ import annotations
 

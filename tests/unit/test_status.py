@@ -1,4 +1,4 @@
-"""Process synthesis, application state and operational status (behaviour.md §5)."""
+"""Process synthesis, application state and operational status (docs/design/status.md)."""
 
 from __future__ import annotations
 

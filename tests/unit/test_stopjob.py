@@ -1,4 +1,5 @@
-"""Stop jobs (behaviour.md §9): stop stages greatest first, completion, loss, timeouts."""
+"""Stop jobs (docs/design/jobs.md#stop-jobs): stop stages greatest first, completion, loss,
+timeouts."""
 
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def test_an_instance_lost_counts_as_stopped(cluster: Cluster) -> None:
 
 
 def test_an_instance_lost_and_processed_ends_the_job(cluster: Cluster) -> None:
-    """§12: once the loss is processed its processes are FATAL and nothing is left to stop."""
+    """docs/design/failures.md#node-loss: once the loss is processed its processes are FATAL and
+    nothing is left to stop."""
     job = make_job(cluster)
     job.step(cluster.context, 0.0)
     instance = cluster.context.instances[cluster.id("server_1")]
