@@ -203,6 +203,10 @@ class RepairHandler(WholenessMixin):
             return
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
+            if strategy != R.STOP_APPLICATION and _runs(application):
+                # a restart cut short by an election: its failed processes run again, but its
+                # later stages may not (the automatic start left it to this job)
+                self._complete(job.application)
             return
         if strategy == R.STOP_APPLICATION:
             self.logger.warn(f"{job.application}: running failure, stopping it")

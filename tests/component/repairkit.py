@@ -122,5 +122,12 @@ class Fixture:
     def step(self) -> None:
         self.driver.step()
 
+    def refresh_grants(self) -> None:
+        """The Master's grant refresh of each tick (plugin.refresh_grants), every peer alive
+        and starting nothing."""
+        starting = {self.id(self.master): self.driver.jobs.starting_applications()}
+        alive = set(self.cluster.context.instances)
+        self.driver.grants.refresh(starting, alive, self.now)
+
     def logged(self, text: str) -> bool:
         return any(text in line for line in self.logger.lines)

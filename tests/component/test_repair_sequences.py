@@ -9,9 +9,10 @@ from supvisors_ext.cluster.membership import lose_processes
 from supvisors_ext.model import InstanceStates
 from supvisors_ext.runtime.repair import Role
 from tests.component.repairkit import Fixture
-from tests.unit.jobkit import BUS, INTERFACE, P
+from tests.unit.jobkit import BUS, INTERFACE, STAGE3, P
 
 HCI, SRV = "scen2_hci_02", "scen2_srv_03"
+STAGES_1_TO_3 = (BUS, *STAGE3)
 
 
 def test_req_25_crash_after_the_start_job_ended_stops_the_application(
@@ -180,3 +181,29 @@ def test_follower_that_is_not_the_deputy_only_holds(monkeypatch: pytest.MonkeyPa
     fix.step()
     assert SRV in fix.repair.backups.jobs and fix.sync.remote("admit_start") == []
     assert fix.role == Role.FOLLOWER
+
+
+def test_restart_cut_short_by_an_election_is_completed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Soak seed 14, fault #64: the Master's restart of scen2_srv_04 had started the bus and
+    stage 3 when a rejoining instance caused an election. The restart, noted again, found its
+    failed process (the bus) running and was 'no longer needed'; the automatic start had left
+    the application to that job: its interface stayed stopped. It is completed instead."""
+    fix = Fixture(monkeypatch)
+    fix.run_all("server_1", SRV)
+    fix.step()
+    fix.cluster.report("server_1", SRV, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()  # restart: stop job
+    for record in fix.cluster.context.applications[SRV].processes.values():
+        if record.view().running_identifiers:
+            fix.cluster.report("server_1", SRV, record.name, P.STOPPED, fix.now)
+    fix.step()  # stop over: the start job begins
+    assert SRV in fix.driver.jobs.starting_applications()
+    fix.refresh_grants()  # a tick sees the restart's grant in use
+    fix.run_all("server_1", SRV, STAGES_1_TO_3)
+    fix.driver.abort()  # the election
+    fix.repair.abort()
+    fix.refresh_grants()  # the next tick: the grant is used up
+    fix.step()
+    assert fix.logged(f"{SRV}: RESTART_APPLICATION no longer needed")
+    assert fix.logged(f"{SRV}: completing it where it runs")
+    assert SRV in fix.driver.jobs.starting_applications()
