@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from supvisors_ext.cluster.context import ApplicationRecord, ProcessRecord
-from supvisors_ext.model import ConciliationStrategies, DistributionRules
+from supvisors_ext.model import ConciliationStrategies, DistributionRules, ProcessStates
 
 C = ConciliationStrategies
 NOT_STAGED = 1 << 30  # start_sequence 0: started on request only, after any staged process
@@ -107,6 +107,9 @@ def split_keeper(application: ApplicationRecord) -> str | None:
     first: dict[str, int] = {}
     for record in application.processes.values():
         for identifier in record.view().running_identifiers:
+            info = record.info_on(identifier)
+            if info is not None and info.state == ProcessStates.STOPPING:
+                continue  # going away (a conciliation by another instance, a stop job)
             counts[identifier] = counts.get(identifier, 0) + 1
             sequence = record.rules.start_sequence or NOT_STAGED
             first[identifier] = min(first.get(identifier, sequence), sequence)

@@ -65,7 +65,9 @@ class WholenessMixin:
         """Master: an application split over two instances with no job to explain it (a
         conciliation or failover interrupted by a hang) is gathered whole on one."""
         split = set()
-        grace = max(1.0, 3 * self.driver.jobs.tick_period)
+        # a conciliation made by another instance (conciliate() is served anywhere) gathers
+        # the application by itself meanwhile: only a lasting split is the Master's to mend
+        grace = max(3.0, 5 * self.driver.jobs.tick_period)
         for application in self.context.applications.values():
             keeper = split_keeper(application)
             if keeper is None:

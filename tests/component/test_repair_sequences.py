@@ -76,7 +76,7 @@ def test_split_single_instance_application_is_gathered_whole(
     split_srv_03(fix)
     fix.step()
     assert fix.adapter.stopped == []  # a start job could explain it for a moment
-    fix.advance(1.0)
+    fix.advance(3.0)
     fix.step()
     assert fix.logged(f"{SRV}: split over")
     assert fix.adapter.stopped == [f"{SRV}:{INTERFACE}"]  # server_1 is local
@@ -97,7 +97,7 @@ def test_completion_waits_for_the_stops_of_the_other_half(
     (the application's first running instance): server_1 here, the bug of issue 14."""
     fix = Fixture(monkeypatch)
     split_srv_03(fix)
-    fix.advance(1.0)
+    fix.advance(3.0)
     fix.step()
     fix.step()
     assert SRV not in fix.driver.jobs.starting_applications()
@@ -207,3 +207,21 @@ def test_restart_cut_short_by_an_election_is_completed(monkeypatch: pytest.Monke
     assert fix.logged(f"{SRV}: RESTART_APPLICATION no longer needed")
     assert fix.logged(f"{SRV}: completing it where it runs")
     assert SRV in fix.driver.jobs.starting_applications()
+
+
+def test_a_split_being_gathered_by_another_instance_is_left_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """test_req_12: conciliate('SENICIDE') served by a console keeps the young copy's server
+    and stops the rest of the application on the old one. The Master must not see the old
+    half, STOPPING, as the larger one and gather the application there instead."""
+    fix = Fixture(monkeypatch)
+    fix.run_all("server_2", SRV, STAGES_1_TO_3)  # the old half, being stopped
+    fix.run_all("server_3", SRV, (INTERFACE,))  # the young copy kept
+    for name in STAGES_1_TO_3:
+        fix.cluster.report("server_2", SRV, name, P.STOPPING, fix.now)
+    fix.advance(3.0)
+    fix.step()
+    fix.advance(3.0)
+    fix.step()
+    assert not fix.logged("split over") and fix.adapter.stopped == []
