@@ -32,7 +32,7 @@ from supvisors_ext.cluster.failures import (
 )
 from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
-from supvisors_ext.jobs.start import StartJob
+from supvisors_ext.jobs.start import NO_RESOURCE, StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
 from supvisors_ext.runtime.driver import Driver, Ticket
@@ -178,6 +178,11 @@ class RepairHandler(WholenessMixin):
         if not self.deputy():
             return
         grace = 2.0 + max(5.0, 2 * self.driver.jobs.tick_period)
+        for name in list(self.backups.jobs):
+            if _found_no_room(self.context.applications.get(name)):
+                # the Master tried and found no room: an instance that joins retries it (the
+                # DISTRIBUTION repair); a retry now could take the room of a restart under way
+                del self.backups.jobs[name]
         for job in self.backups.due(self.context, self.busy, now, grace):
             self.logger.warn(f"{job.application}: {job.strategy.name} left undone by the Master")
             self._apply(job)
@@ -356,6 +361,13 @@ class RepairHandler(WholenessMixin):
         job = FailureJob(record.group, strategy, {record.namespec}, ["conciliation"])
         self.logger.warn(f"{record.namespec}: conciliation applies {strategy.name}")
         self._apply(job)
+
+
+def _found_no_room(application: ApplicationRecord | None) -> bool:
+    return application is not None and any(
+        record.forced is not None and record.forced.reason == NO_RESOURCE
+        for record in application.processes.values()
+    )
 
 
 def _runs(application: ApplicationRecord) -> bool:

@@ -225,3 +225,26 @@ def test_a_split_being_gathered_by_another_instance_is_left_to_it(
     fix.advance(3.0)
     fix.step()
     assert not fix.logged("split over") and fix.adapter.stopped == []
+
+
+def test_backup_is_dropped_when_the_master_found_no_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Soak seed 14, fault #64 (third run): server_3 lost with scen2_srv_03, no room left; the
+    Master's restart failed with 'No resource available'. The deputy retried it while another
+    srv was restarting, took that srv's room on server_1 and overloaded it; scen2_srv_03 then
+    failed in DISTRIBUTION. The Master's attempt is the answer: the backup is dropped."""
+    from supvisors_ext.cluster.status import ForcedState
+    from supvisors_ext.jobs.start import NO_RESOURCE
+
+    fix = Fixture(monkeypatch, local="server_2", master="server_1")
+    fix.run_all("server_3", SRV)
+    fix.step()
+    server_3 = fix.cluster.context.instances[fix.id("server_3")]
+    server_3.state = InstanceStates.STOPPED
+    lost = lose_processes(fix.cluster.context, server_3, fix.now)
+    fix.repair.note_loss(fix.id("server_3"), lost, keep=False)
+    forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
+    fix.cluster.context.force_state(SRV, BUS, forced)  # the Master's attempt, published
+    fix.deputy = True
+    fix.advance(10.0)
+    fix.step()
+    assert SRV not in fix.repair.backups.jobs and fix.sync.remote("admit_start") == []
