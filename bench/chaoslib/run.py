@@ -85,8 +85,14 @@ class Chaos:
         log(f"cluster up in {self.startup:.1f} s, settled {elapsed:.1f} s later")
         self._measure_chain(soak)
         for number in range(1, self.args.faults + 1):
-            if not self._step(soak, number):
-                return 1
+            try:
+                if not self._step(soak, number):
+                    return 1
+            except KeyboardInterrupt:  # an interrupted run still leaves its figures
+                log(f"interrupted during step {number}")
+                self.history = [entry for entry in self.history if entry["number"] < number]
+                self._write_results(soak)
+                return 130
         self._write_results(soak)
         return 0
 
