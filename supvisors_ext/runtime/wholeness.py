@@ -66,16 +66,21 @@ class WholenessMixin:
         conciliation or failover interrupted by a hang) is gathered whole on one."""
         split = set()
         # a conciliation made by another instance (conciliate() is served anywhere) gathers
-        # the application by itself meanwhile: only a lasting split is the Master's to mend
+        # the application by itself meanwhile: only a split lasting that long with nothing
+        # else going on is the Master's to mend; conflicts are the user's under USER
         grace = max(3.0, 5 * self.driver.jobs.tick_period)
+        conflicts = bool(self.context.conflicts())
         for application in self.context.applications.values():
             keeper = split_keeper(application)
             if keeper is None:
                 continue
             name = application.name
             split.add(name)
+            if conflicts or self._handling(application):
+                self.split_since[name] = now  # the grace starts once nothing explains it
+                continue
             since = self.split_since.setdefault(name, now)
-            if now - since < grace or self._handling(application):
+            if now - since < grace:
                 continue
             del self.split_since[name]
             where = sorted({i for _, i in split_processes(application, keeper)} | {keeper})

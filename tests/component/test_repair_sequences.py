@@ -248,3 +248,25 @@ def test_backup_is_dropped_when_the_master_found_no_room(monkeypatch: pytest.Mon
     fix.advance(10.0)
     fix.step()
     assert SRV not in fix.repair.backups.jobs and fix.sync.remote("admit_start") == []
+
+
+def test_the_grace_of_a_split_starts_once_its_conflict_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """test_req_12 under load: a conflict (USER strategy) lasted seconds, then a console's
+    conciliate() stopped the old copy; the Master counted the split from the conflict's start
+    and gathered the application back on the old half at once, racing the console."""
+    fix = Fixture(monkeypatch)
+    fix.run_all("server_2", SRV, STAGES_1_TO_3)
+    fix.run_all("server_3", SRV, (STAGE3[1],))  # a second copy of the config manager
+    fix.step()
+    fix.advance(10.0)
+    fix.step()  # a conflict: the user's to resolve
+    fix.cluster.report("server_2", SRV, STAGE3[1], P.STOPPED, fix.now)  # conciliate() elsewhere
+    fix.step()
+    fix.advance(1.0)
+    fix.step()
+    assert not fix.logged("split over")
+    fix.advance(3.0)
+    fix.step()
+    assert fix.logged("split over")  # still split with nothing going on: the Master mends it
