@@ -209,6 +209,12 @@ class Driver:
     def abort(self) -> None:
         self.jobs.abort_all()
         self.local_starts.clear()
+        # the grants this Master gave itself go with the jobs: a Master that stays Master
+        # across the election would otherwise refuse its own next start of the application
+        # ("is being started by" itself) until the grant times out (chaos soak, seed 14)
+        for key, (master, _job) in self.held.items():
+            if master == self.local:
+                self.grants.release(key, self.local)
         self.held.clear()  # the Master changes or the cluster stops: its book is cleared too
         self.auto_tickets.clear()
         self.distribution, self.distribution_active = [], False

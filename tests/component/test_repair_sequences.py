@@ -270,3 +270,18 @@ def test_the_grace_of_a_split_starts_once_its_conflict_is_gone(
     fix.advance(3.0)
     fix.step()
     assert fix.logged("split over")  # still split with nothing going on: the Master mends it
+
+
+def test_an_election_releases_the_grants_a_master_gave_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Soak seed 14, step 17 (fourth run): the Master's own restart held a grant; an election
+    (the Master itself was hung, then re-elected) dropped the job but kept the grant, and the
+    next DISTRIBUTION refused the Master's automatic start: '... is being started by' itself.
+    scen2_srv_03 stayed STOPPED with room for it."""
+    fix = Fixture(monkeypatch)
+    ticket = fix.driver.admit(SRV, False, repair=True)
+    assert ticket.decided and ticket.reason == ""
+    fix.driver.abort()
+    again = fix.driver.admit(SRV, False, repair=True)
+    assert again.decided and again.reason == ""
