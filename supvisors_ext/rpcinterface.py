@@ -27,9 +27,13 @@ from supvisors_ext.rpc.base import Guards
 from supvisors_ext.rpc.cluster import ClusterHandler
 from supvisors_ext.rpc.collections import CollectionHandler
 from supvisors_ext.rpc.control import ApplicationHandler
+from supvisors_ext.rpc.inner import InnerProcessView
 from supvisors_ext.rpc.local_collections import CollectionsNamespace
 from supvisors_ext.rpc.namespace import SupvisorsNamespace
+from supvisors_ext.rpc.numprocs import NumprocsUpdate
+from supvisors_ext.rpc.predictions import PredictionHandler, StartPredictor
 from supvisors_ext.rpc.processes import ProcessHandler, ProcessSteps
+from supvisors_ext.rpc.programs import ProgramSwitch
 from supvisors_ext.rpc.status import StatusHandler
 from supvisors_ext.rules import Rules, RulesFileError, find_rules_files, load_rules
 from supvisors_ext.runtime.plugin import SupvisorsPlugin
@@ -52,8 +56,9 @@ def make_supvisors_rpcinterface(supervisord: Any, **options: str) -> SupvisorsNa
         plugin = _build_plugin(supervisord, options)
         _PLUGINS[supervisord] = plugin
     service = _collections(supervisord)
-    if plugin.read_program_origins not in service.reread_hooks:
-        service.reread_hooks.append(plugin.read_program_origins)  # new groups after `update`
+    read_program_origins = plugin.events.read_program_origins
+    if read_program_origins not in service.reread_hooks:
+        service.reread_hooks.append(read_program_origins)  # new groups after `update`
     return compose_namespace(plugin, lambda: current_service(supervisord))
 
 
@@ -63,16 +68,26 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
     context, fsm, driver = plugin.context, plugin.fsm, plugin.driver
     guards = Guards(fsm, context, plugin.rules_error)
     steps = ProcessSteps(context, driver)
+    processes = ProcessHandler(guards, context, fsm, driver, driver.jobs, driver.grants, steps)
+    predictor = StartPredictor(context, driver.jobs, context.local_identifier)
+    adapter, sync, logger = plugin.adapter, plugin.sync, plugin.logger
     return SupvisorsNamespace(
         logger=plugin.logger,
         status=StatusHandler(
             guards, context, fsm, plugin.config, plugin.adapter, driver.jobs, plugin.rules
         ),
         cluster=ClusterHandler(
-            guards, context, fsm, plugin.config, plugin.logger, plugin.sync, plugin.repair, plugin
+            guards,
+            context,
+            fsm,
+            plugin.config,
+            plugin.logger,
+            plugin.sync,
+            plugin.repair,
+            plugin.loop,
         ),
         applications=ApplicationHandler(guards, driver, plugin.adapter, context.local_identifier),
-        processes=ProcessHandler(guards, context, fsm, driver, steps),
+        processes=processes,
         collections=CollectionHandler(
             guards,
             context,
@@ -84,6 +99,12 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             service,
             plugin.rearm_waiting_calls,
         ),
+        predictions=PredictionHandler(guards, context, predictor, processes),
+        programs=ProgramSwitch(guards, adapter, plugin.disabilities, context, sync, logger),
+        numprocs=NumprocsUpdate(
+            guards, plugin.numprocs, adapter, context, sync, plugin.events.forget_local, logger
+        ),
+        inner=InnerProcessView(guards, context),
     )
 
 

@@ -1,6 +1,7 @@
 """Cluster core: what the instances know of each other, and what follows from it.
 
-Owns the Supvisors state machine and the Master election (`engine`), the local picture of
+Owns the Supvisors state machine (`engine`, with its inputs and outputs in `fsm_io`), the
+synchronization conditions and the Master election (`election`), the local picture of
 instances, applications and processes (`context`, `status`), instance states from ticks and
 handshakes (`membership`), and the decisions taken on that picture: start grants (`admission`),
 running failures (`failures`) and conflict plans (`conciliation`). Pure: it imports only the

@@ -14,7 +14,6 @@ from supvisors_ext.cluster.status import (
     Observation,
     OperationalStatus,
     ProcessView,
-    is_failed,
     operational_status,
     synthesize,
 )
@@ -266,12 +265,4 @@ class Context:
             if application.managed
             for record in application.processes.values()
             if len(record.view().running_identifiers) > 1
-        ]
-
-    def failed_processes_on(self, identifier: str) -> list[ProcessRecord]:
-        return [
-            record
-            for record in self.iter_processes()
-            if (info := record.info_on(identifier)) is not None
-            and is_failed(ProcessView(info.state, info.expected, (), ""))
         ]

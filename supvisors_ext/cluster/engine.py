@@ -2,19 +2,41 @@
 
 The plugin builds a `ClusterView` snapshot at every local tick and after every event that may
 change the outcome, calls `Fsm.evaluate`, and carries out the returned actions. Time arrives in
-the view; nothing here sleeps, logs or touches supervisor.
+the view; nothing here sleeps, logs or touches supervisor. The view and the actions are in
+`fsm_io.py`, the synchronization conditions and the election in `election.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from supvisors_ext.cluster.election import (
+    STRUCTURAL_OPTIONS,
+    local_view,
+    lost_condition,
+    running_set,
+    running_views,
+    select_master,
+    stable,
+    synchro_conditions,
+)
+from supvisors_ext.cluster.fsm_io import (
+    AbortJobs,
+    Action,
+    ClusterView,
+    Conciliate,
+    EnterState,
+    ExitSupervisord,
+    InstanceLost,
+    PeerReport,
+    SetInstanceState,
+    StartDistribution,
+    StartGlobalStop,
+)
 from supvisors_ext.model import (
     InstanceStates,
     SupvisorsFailureStrategies,
     SupvisorsStates,
-    SynchronizationOptions,
 )
 
 S = SupvisorsStates
@@ -41,103 +63,6 @@ WORKING_STATES = frozenset({S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
 # states in which the synchronization conditions are watched
 # (docs/design/state-machine.md#cluster-states)
 WATCHED_STATES = frozenset({S.ELECTION, S.DISTRIBUTION, S.OPERATION, S.CONCILIATION})
-CORE_MIN_DELAY = 15.0
-
-
-@dataclass(frozen=True, slots=True)
-class PeerReport:
-    """What an instance last published about itself (its STATE message)."""
-
-    fsm_state: SupvisorsStates
-    master_identifier: str
-    running_identifiers: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceView:
-    identifier: str
-    nick: str
-    state: InstanceStates
-    listed: bool  # in supvisors_list
-    core: bool
-    rules_error: bool
-    report: PeerReport | None  # None until a STATE message arrived (the local one is always set)
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterView:
-    now: float
-    local_identifier: str
-    instances: tuple[InstanceView, ...]
-    synchro_options: frozenset[SynchronizationOptions]
-    synchro_timeout: float
-    failure_strategy: SupvisorsFailureStrategies
-    auto_fence: bool
-    started_at: float  # when the FSM (re)entered OFF
-    user_sync: bool  # end_sync was called (or a peer named a Master while we synchronize, USER)
-    user_master: str  # Master given to end_sync, '' for an election
-    jobs_in_progress: bool  # any instance has start/stop jobs
-    conflicts: bool
-    distribution_done: bool  # the local automatic start has ended (Master only)
-    global_stop_done: bool  # the local global stop has ended (Master only)
-
-
-# ----- actions returned to the plugin
-@dataclass(frozen=True, slots=True)
-class SetInstanceState:
-    identifier: str
-    state: InstanceStates
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceLost:
-    """A FAILED instance was processed: its processes must be declared lost
-    (docs/design/failures.md#node-loss)."""
-
-    identifier: str
-
-
-@dataclass(frozen=True, slots=True)
-class EnterState:
-    state: SupvisorsStates
-    master: str  # the Master when the state was entered
-
-
-@dataclass(frozen=True, slots=True)
-class AbortJobs:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class StartDistribution:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Conciliate:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class StartGlobalStop:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ExitSupervisord:
-    restart: bool
-
-
-Action = (
-    SetInstanceState
-    | InstanceLost
-    | EnterState
-    | AbortJobs
-    | StartDistribution
-    | Conciliate
-    | StartGlobalStop
-    | ExitSupervisord
-)
 
 
 @dataclass(slots=True)
@@ -203,7 +128,7 @@ class Fsm:
 
     # ----- the machine (docs/design/state-machine.md#cluster-states)
     def _step(self, view: ClusterView) -> None:
-        local = _local(view)
+        local = local_view(view)
         if local.state != I.RUNNING:
             if self.state not in (S.OFF, S.FINAL, S.RESTARTING, S.SHUTTING_DOWN):
                 self._enter(S.OFF)
@@ -226,7 +151,7 @@ class Fsm:
 
     def _synchronization(self, view: ClusterView) -> None:
         met = synchro_conditions(view)
-        self.degraded = not all(met.get(option, True) for option in _STRUCTURAL)
+        self.degraded = not all(met.get(option, True) for option in STRUCTURAL_OPTIONS)
         if any(met.values()):
             if view.user_sync and view.user_master:
                 self.master = view.user_master
@@ -235,7 +160,7 @@ class Fsm:
     def _election(self, view: ClusterView) -> None:
         if self._synchro_lost(view) or not stable(view):
             return
-        running = _running(view)
+        running = running_views(view)
         named = {inst.report.master_identifier for inst in running if inst.report}
         alive = {inst.identifier for inst in running}
         # a Master named by everybody counts only while it runs (reports may be stale)
@@ -283,7 +208,7 @@ class Fsm:
         """
         return any(
             inst.report.fsm_state in WORKING_STATES and inst.report.master_identifier == self.master
-            for inst in _running(view)
+            for inst in running_views(view)
             if inst.identifier != view.local_identifier and inst.report is not None
         )
 
@@ -300,8 +225,8 @@ class Fsm:
     def _synchro_lost(self, view: ClusterView) -> bool:
         """Apply supvisors_failure_strategy when the sync conditions no longer hold."""
         met = synchro_conditions(view)
-        self.degraded = not all(met.get(option, True) for option in _STRUCTURAL)
-        lost = _lost_condition(view, met)
+        self.degraded = not all(met.get(option, True) for option in STRUCTURAL_OPTIONS)
+        lost = lost_condition(view, met)
         if not lost or view.failure_strategy == SupvisorsFailureStrategies.CONTINUE:
             return False
         if view.failure_strategy == SupvisorsFailureStrategies.RESYNC:
@@ -319,7 +244,7 @@ class Fsm:
         return None
 
     def _master_valid(self, view: ClusterView) -> bool:
-        running = _running(view)
+        running = running_views(view)
         if self.master not in {inst.identifier for inst in running}:
             return False
         named = {inst.report.master_identifier for inst in running if inst.report}
@@ -345,90 +270,3 @@ class Fsm:
             self.actions.append(StartGlobalStop())
         if state == S.FINAL:
             self.actions.append(ExitSupervisord(self.final_restart))
-
-
-_STRUCTURAL = (
-    SynchronizationOptions.STRICT,
-    SynchronizationOptions.LIST,
-    SynchronizationOptions.CORE,
-)
-
-
-def _local(view: ClusterView) -> InstanceView:
-    return next(inst for inst in view.instances if inst.identifier == view.local_identifier)
-
-
-def _running(view: ClusterView) -> list[InstanceView]:
-    return [inst for inst in view.instances if inst.state == I.RUNNING]
-
-
-def synchro_conditions(view: ClusterView) -> dict[SynchronizationOptions, bool]:
-    """Each enabled synchronization option and whether its condition holds now."""
-    running = {inst.identifier for inst in _running(view)}
-    elapsed = view.now - view.started_at
-    checks = {
-        SynchronizationOptions.STRICT: lambda: all(
-            inst.identifier in running for inst in view.instances if inst.listed
-        ),
-        SynchronizationOptions.LIST: lambda: all(
-            inst.identifier in running for inst in view.instances if inst.state != I.ISOLATED
-        ),
-        SynchronizationOptions.TIMEOUT: lambda: elapsed >= view.synchro_timeout,
-        SynchronizationOptions.CORE: lambda: (
-            all(inst.identifier in running for inst in view.instances if inst.core)
-            and elapsed >= min(CORE_MIN_DELAY, view.synchro_timeout)
-        ),
-        SynchronizationOptions.USER: lambda: (
-            view.user_sync and (not view.user_master or view.user_master in running)
-        ),
-    }
-    return {option: checks[option]() for option in view.synchro_options}
-
-
-def _lost_condition(view: ClusterView, met: dict[SynchronizationOptions, bool]) -> bool:
-    """Synchronization lost, in precedence USER > CORE > STRICT > LIST
-    (docs/design/state-machine.md#cluster-states)."""
-    for option in (
-        SynchronizationOptions.USER,
-        SynchronizationOptions.CORE,
-        SynchronizationOptions.STRICT,
-        SynchronizationOptions.LIST,
-    ):
-        if option in met:
-            if option == SynchronizationOptions.CORE:
-                running = {inst.identifier for inst in _running(view)}
-                return not all(inst.identifier in running for inst in view.instances if inst.core)
-            return not met[option]
-    return False
-
-
-def stable(view: ClusterView) -> bool:
-    """No instance in transition, and every RUNNING instance sees the same RUNNING set."""
-    if any(inst.state in (I.CHECKING, I.CHECKED, I.FAILED) for inst in view.instances):
-        return False
-    running = _running(view)
-    expected = frozenset(inst.identifier for inst in running)
-    return all(
-        inst.report is not None and inst.report.running_identifiers == expected for inst in running
-    )
-
-
-def select_master(view: ClusterView) -> str:
-    """Deterministic choice every instance makes alike (docs/design/election.md, ELECTION)."""
-    running = _running(view)
-    by_id = {inst.identifier: inst for inst in running}
-    named = {inst.report.master_identifier for inst in running if inst.report}
-    candidates = [by_id[name] for name in sorted(named) if name in by_id] or running
-    clean = [inst for inst in candidates if not inst.rules_error]
-    candidates = clean or candidates
-    core = [inst for inst in candidates if inst.core]
-    candidates = core or candidates
-    return (
-        min(candidates, key=lambda inst: (inst.nick, inst.identifier)).identifier
-        if candidates
-        else ""
-    )
-
-
-def running_set(instances: Iterable[InstanceView]) -> frozenset[str]:
-    return frozenset(inst.identifier for inst in instances if inst.state == I.RUNNING)

@@ -19,8 +19,9 @@ from supervisor.states import ProcessStates as SupervisorProcessStates
 from supervisor.states import SupervisorStates
 from supervisor.xmlrpc import RPCError
 
-from supvisors_ext.faults import Fault, Faults, fault
+from supvisors_ext.faults import Fault, Faults, SupvisorsFaults, fault
 from supvisors_ext.host.conffiles import ProgramOrigin
+from supvisors_ext.host.disabilities import block_spawn, is_blocked, unblock_spawn
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.model import RUNNING_STATES, LocalProcessInfo, ProcessStates, split_namespec
 
@@ -70,6 +71,7 @@ class SupervisorAdapter:
         self.start_monotonic: dict[tuple[str, str], float] = {}
         self.stop_monotonic: dict[tuple[str, str], float] = {}
         self.extra_args: dict[tuple[str, str], str] = {}
+        self.disabled_programs: set[str] = set()  # never spawned (host/disabilities.py)
         self._subscriptions: list[tuple[type, Callable[..., None]]] = []
 
     # ----- supervisord facts
@@ -98,16 +100,22 @@ class SupervisorAdapter:
         process = self.find(group, name) if name is not None else None
         if process is None:
             return fault(Faults.BAD_NAME, namespec)
+        if is_blocked(process):
+            return fault(SupvisorsFaults.DISABLED, namespec)
         command = process.config.command
         if extra_args:
             process.config.command = f"{command} {extra_args}"
+        # set before the spawn: its STARTING (and RUNNING) events are published from within it
+        key = _key(process)
+        previous = self.extra_args.get(key, "")
+        self.extra_args[key] = extra_args
         try:
             self.supervisor_rpc().startProcess(namespec, False)
         except RPCError as error:
+            self.extra_args[key] = previous
             return Fault(int(error.code), str(error.text))
         finally:
             process.config.command = command
-        self.extra_args[_key(process)] = extra_args
         return None
 
     def check_startable(self, namespec: str) -> Fault | None:
@@ -116,6 +124,8 @@ class SupervisorAdapter:
         process = self.find(group, name) if name is not None else None
         if process is None:
             return fault(Faults.BAD_NAME, namespec)
+        if is_blocked(process):
+            return fault(SupvisorsFaults.DISABLED, namespec)
         if ProcessStates(process.get_state()) in RUNNING_STATES:
             return fault(Faults.ALREADY_STARTED, namespec)
         try:
@@ -248,10 +258,47 @@ class SupervisorAdapter:
             stopwaitsecs=int(config.stopwaitsecs),
             program_name=origin.program_name,
             process_index=origin.process_index,
-            disabled=False,
+            disabled=is_blocked(process),
             has_stdout=bool(config.stdout_logfile),
             has_stderr=bool(config.stderr_logfile) and not config.redirect_stderr,
         )
+
+    # ----- disabled programs (host/disabilities.py)
+    def program_of(self, process: Any) -> str:
+        """The `[program:x]` section a process comes from (its name when unknown)."""
+        return self.origins.get(_key(process), ProgramOrigin(process.config.name, 0)).program_name
+
+    def known_programs(self) -> set[str]:
+        return {self.program_of(process) for process in self.iter_processes()}
+
+    def program_processes(self, program: str) -> list[Any]:
+        return [process for process in self.iter_processes() if self.program_of(process) == program]
+
+    def apply_disabilities(self) -> None:
+        """Block the spawn of every process of a disabled program, unblock the others."""
+        for process in self.iter_processes():
+            if self.program_of(process) in self.disabled_programs:
+                block_spawn(process)
+            else:
+                unblock_spawn(process)
+
+    def set_disabled(self, program: str, disabled: bool) -> list[Any]:
+        """Disable or enable a program's processes; an enabled one may autostart again."""
+        if disabled:
+            self.disabled_programs.add(program)
+        else:
+            self.disabled_programs.discard(program)
+        processes = self.program_processes(program)
+        for process in processes:
+            if disabled:
+                block_spawn(process)
+            elif is_blocked(process):
+                unblock_spawn(process)
+                # as a never-started process: supervisord's transition applies autostart
+                if process.get_state() == SupervisorProcessStates.STOPPED:
+                    process.laststart = 0
+                process.transition()
+        return processes
 
     def all_local_infos(self, now_monotonic: float) -> list[LocalProcessInfo]:
         return [self.local_info(process, now_monotonic) for process in self.iter_processes()]

@@ -149,7 +149,7 @@ class Jobs:
         return [
             by_id[identifier]
             for identifier in identifiers
-            if all(identifier in record.observations for record in records)
+            if all(_enabled_on(record, identifier) for record in records)
         ]
 
     # ----- planning
@@ -160,11 +160,13 @@ class Jobs:
         local: str,
         now: float,
         extra_args: str = "",
+        reuse_extra_args: bool = False,
     ) -> tuple[StartJob, list[Command]]:
         """Plan the start of an application's staged processes (start_sequence > 0)."""
         records = list(application.processes.values())
         stages = build_stages(records, use_wait_exit=True, include_zero=False)
         job = self._make_job(application, stages, strategy, local, extra_args)
+        job.reuse_extra_args = reuse_extra_args
         self._end_start_job(application.name, "replaced by a new start job")
         self.start_jobs[application.name] = job
         return job, self._step_job(application.name, job, now)
@@ -177,10 +179,12 @@ class Jobs:
         local: str,
         now: float,
         extra_args: str = "",
+        reuse_extra_args: bool = False,
     ) -> tuple[StartJob, list[Command]]:
         """Plan the start of some processes (start_process): wait_exit ignored, 0 included."""
         stages = build_stages(records, use_wait_exit=False, include_zero=True)
         job = self._make_job(application, stages, strategy, local, extra_args)
+        job.reuse_extra_args = reuse_extra_args
         key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
         self._end_start_job(key, "replaced by a new start job")
         self.start_jobs[key] = job
@@ -362,6 +366,12 @@ class Jobs:
 def _state_on(record: ProcessRecord, identifier: str) -> object:
     info = record.info_on(identifier)
     return info.state if info is not None else None
+
+
+def _enabled_on(record: ProcessRecord, identifier: str) -> bool:
+    """Configured there, and not disabled there (a disabled program is never placed)."""
+    observation = record.observations.get(identifier)
+    return observation is not None and not observation.info.disabled
 
 
 def _origin(record: ProcessRecord) -> tuple[str, int]:

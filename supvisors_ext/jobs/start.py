@@ -96,6 +96,8 @@ class StartJob:
     failure_strategy_of: Callable[[ProcessRecord], StartingFailureStrategies]
     tick_period: float
     extra_args: str = ""
+    # a repair (failover) restarts each process with the extra args of its last start
+    reuse_extra_args: bool = False
     stage_index: int = -1
     aborted: bool = False
     stop_after: bool = False
@@ -110,15 +112,6 @@ class StartJob:
 
     def current(self) -> list[ProcessRequest]:
         return self.stages[self.stage_index] if 0 <= self.stage_index < len(self.stages) else []
-
-    def pending_targets(self) -> list[tuple[str, ProcessRequest]]:
-        """Requests placed but not yet running: their load is still pending on the target."""
-        return [
-            (request.target, request)
-            for stage in self.stages
-            for request in stage
-            if request.status == RequestStatus.REQUESTED and request.target
-        ]
 
     def step(self, context: Context, now: float) -> list[JobCommand]:
         """Advance the job; return what must be done now."""
@@ -214,7 +207,8 @@ class StartJob:
         request.requested_at = request.progress_at = now
         request.spawn_mark = (info.start, info.start_monotonic) if info is not None else (0, 0.0)
         self.requests_sent += 1
-        return [StartCommand(target, record.namespec, self.extra_args)]
+        extra_args = last_extra_args(record) if self.reuse_extra_args else self.extra_args
+        return [StartCommand(target, record.namespec, extra_args)]
 
     def _follow(self, request: ProcessRequest, context: Context, now: float) -> list[JobCommand]:
         instance = context.instances.get(request.target)
@@ -308,6 +302,19 @@ def build_stages(
         request = ProcessRequest(record, wait_exit=use_wait_exit and record.rules.wait_exit)
         by_sequence.setdefault(sequence, []).append(request)
     return [by_sequence[key] for key in sorted(by_sequence)]
+
+
+def last_extra_args(record: ProcessRecord) -> str:
+    """The extra args of the latest start of a process, whichever instance ran it.
+
+    Every instance publishes them with its process records, and a lost instance's records are
+    kept (FATAL), so any instance that restarts the process elsewhere knows them.
+    """
+    infos = [observation.info for observation in record.observations.values()]
+    started = [info for info in infos if info.start]
+    if not started:
+        return ""
+    return max(started, key=lambda info: info.start).extra_args
 
 
 def is_running(record: ProcessRecord) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from supvisors_ext.config import ConfigError, parse_instance_item
+from supvisors_ext.config_values import ConfigError, parse_instance_item
 from supvisors_ext.model import InstanceId
 
 BEACON_VERSION = 1

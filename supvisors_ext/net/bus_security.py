@@ -11,8 +11,8 @@ thread running an asyncio loop and logs through Python's `logging` (not supervis
 while docs/architecture.md#thread-model wants the bus thread to own its sockets and to say
 everything through the inbox. Each `Bus` has its own context, hence its own ZAP endpoint.
 
-`BusGuard` gathers these duties for the bus thread (`bus._Worker`), and does nothing on a plain
-bus, so the worker has a single code path.
+`BusGuard` gathers these duties for the bus thread (`bus_thread.BusWorker`), and does nothing
+on a plain bus, so the worker has a single code path.
 """
 
 from __future__ import annotations

@@ -89,15 +89,15 @@ class ClusterHandler:
     def instance_state_modes(self, identifier: object) -> list[Payload]:
         return [self._state_modes(record) for record in self._guards.instances(identifier)]
 
-    def network_info(self, identifier: object) -> Payload:
-        records = self._guards.instances(identifier)
-        if len(records) > 1:
-            names = ", ".join(record.identifier for record in records)
-            raise fault(Faults.INCORRECT_PARAMETERS, f"{identifier!r} selects several: {names}")
-        network = records[0].network
-        if network is None:
-            raise fault(Faults.NOT_RUNNING, f"no network information from {identifier!r} yet")
-        return views.network_info(network)
+    def network_info(self, identifier: object) -> list[Payload]:
+        payloads = []
+        for record in self._guards.instances(identifier):
+            if record.network is None:
+                raise fault(
+                    Faults.NOT_RUNNING, f"no network information from {record.identifier!r} yet"
+                )
+            payloads.append(views.network_info(record.network))
+        return payloads
 
     def change_log_level(self, level_param: object) -> bool:
         if isinstance(level_param, str):

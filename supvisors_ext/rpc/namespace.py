@@ -18,7 +18,11 @@ from supvisors_ext.rpc.base import rpc_method
 from supvisors_ext.rpc.cluster import ClusterHandler
 from supvisors_ext.rpc.collections import CollectionHandler
 from supvisors_ext.rpc.control import ApplicationHandler
+from supvisors_ext.rpc.inner import InnerProcessView
+from supvisors_ext.rpc.numprocs import NumprocsUpdate
+from supvisors_ext.rpc.predictions import PredictionHandler
 from supvisors_ext.rpc.processes import ProcessHandler
+from supvisors_ext.rpc.programs import ProgramSwitch
 from supvisors_ext.rpc.status import StatusHandler
 
 Payload = dict[str, Any]
@@ -35,6 +39,10 @@ class SupvisorsNamespace:
         applications: ApplicationHandler,
         processes: ProcessHandler,
         collections: CollectionHandler,
+        predictions: PredictionHandler,
+        programs: ProgramSwitch,
+        numprocs: NumprocsUpdate,
+        inner: InnerProcessView,
     ) -> None:
         self._logger = logger
         self._status = status
@@ -42,11 +50,15 @@ class SupvisorsNamespace:
         self._applications = applications
         self._processes = processes
         self._collections = collections
+        self._predictions = predictions
+        self._programs = programs
+        self._numprocs = numprocs
+        self._inner = inner
 
     # ----- status
     @rpc_method
     def get_api_version(self) -> str:
-        """Return the version of the supvisors_ext package.
+        """Return the version of the Supvisors API implemented here (not the plugin's version).
 
         @return string version
         """
@@ -67,6 +79,14 @@ class SupvisorsNamespace:
         @return struct identifier and nick_identifier
         """
         return self._status.master_identifier()
+
+    @rpc_method
+    def get_core_identifiers(self) -> list[dict[str, str]]:
+        """Return the instances designated by core_identifiers (names, nicks or stereotypes).
+
+        @return array structs of identifier and nick_identifier
+        """
+        return self._status.core_identifiers()
 
     @rpc_method
     def get_strategies(self) -> dict[str, object]:
@@ -163,6 +183,25 @@ class SupvisorsNamespace:
         return self._status.process_rules(namespec)
 
     @rpc_method
+    def get_all_inner_process_info(self, identifier: str) -> list[Payload]:
+        """Return the records this instance holds of every process of the designated instances.
+
+        @param string identifier an identifier, a nick or a stereotype
+        @return array local process info structs, with the identifier they come from
+        """
+        return self._inner.all_inner_process_info(identifier)
+
+    @rpc_method
+    def get_inner_process_info(self, identifier: str, namespec: str) -> list[Payload]:
+        """Return the records this instance holds of one process (or group:*) on some instances.
+
+        @param string identifier an identifier, a nick or a stereotype
+        @param string namespec group:name, group:* or name
+        @return array local process info structs, with the identifier they come from
+        """
+        return self._inner.inner_process_info(identifier, namespec)
+
+    @rpc_method
     def get_conflicts(self) -> list[Payload]:
         """Return the managed processes running on more than one instance, sorted by namespec.
 
@@ -189,11 +228,11 @@ class SupvisorsNamespace:
         return self._cluster.instance_state_modes(identifier)
 
     @rpc_method
-    def get_network_info(self, identifier: str) -> Payload:
-        """Return the network facts of one instance (used by peers during their handshake).
+    def get_network_info(self, identifier: str) -> list[Payload]:
+        """Return the network facts of the designated instances (peers read them at handshake).
 
-        @param string identifier an identifier or a nick
-        @return struct network info
+        @param string identifier an identifier, a nick or a stereotype
+        @return array network info structs
         """
         return self._cluster.network_info(identifier)
 
@@ -285,6 +324,17 @@ class SupvisorsNamespace:
         """
         return self._applications.start_args(namespec, extra_args, wait)
 
+    @rpc_method
+    def test_start_application(self, strategy: Any, application_name: str) -> list[Payload]:
+        """Predict where a start of a managed application would place its processes.
+
+        @param string strategy a starting strategy name or code
+        @param string application_name the application (group) name
+        @return array predictions: application_name, process_name, state, forced_reason,
+            running_identifiers; nothing is started
+        """
+        return self._predictions.test_start_application(strategy, application_name)
+
     # ----- processes
     @rpc_method
     def start_process(
@@ -325,6 +375,66 @@ class SupvisorsNamespace:
         return self._processes.restart_process(strategy, namespec, extra_args, wait)
 
     @rpc_method
+    def test_start_process(self, strategy: Any, namespec: str) -> list[Payload]:
+        """Predict where a start of one process (or of group:*) would place it.
+
+        @param string strategy a starting strategy name or code
+        @param string namespec group:name, group:* or name
+        @return array predictions: application_name, process_name, state, forced_reason,
+            running_identifiers; nothing is started
+        """
+        return self._predictions.test_start_process(strategy, namespec)
+
+    @rpc_method
+    def start_any_process(
+        self, strategy: Any, regex: str, extra_args: str = "", wait: bool = True
+    ) -> Any:
+        """Start one stopped process whose namespec matches the regex, where the strategy allows.
+
+        @param string strategy a starting strategy name or code
+        @param string regex a regular expression searched in the namespecs
+        @param string extra_args arguments appended to the command for this start
+        @param boolean wait wait until the process is RUNNING
+        @return string the namespec of the process started
+        """
+        return self._predictions.start_any_process(strategy, regex, extra_args, wait)
+
+    @rpc_method
+    def update_numprocs(
+        self, program_name: str, numprocs: int, wait: bool = True, lazy: bool = False
+    ) -> Any:
+        """Change the numprocs of a program on every instance where it is configured.
+
+        @param string program_name the program name ([program:x] section)
+        @param int numprocs the new number of processes (> 0)
+        @param boolean wait wait until the processes in excess are removed here and every
+            peer has answered
+        @param boolean lazy processes in excess are removed once they stop by themselves
+        @return boolean always True unless error
+        """
+        return self._numprocs.update_numprocs(program_name, numprocs, wait, lazy)
+
+    @rpc_method
+    def enable(self, program_name: str, wait: bool = True) -> Any:
+        """Enable a program on this instance: its processes may be started again.
+
+        @param string program_name the program name ([program:x] section)
+        @param boolean wait kept for Supvisors compatibility (enabling is immediate)
+        @return boolean always True unless error
+        """
+        return self._programs.enable(program_name, wait)
+
+    @rpc_method
+    def disable(self, program_name: str, wait: bool = True) -> Any:
+        """Disable a program on this instance: stop its processes and never spawn them again.
+
+        @param string program_name the program name ([program:x] section)
+        @param boolean wait wait until its processes are stopped
+        @return boolean always True unless error
+        """
+        return self._programs.disable(program_name, wait)
+
+    @rpc_method
     def restart_sequence(self, wait: bool = True) -> Any:
         """Run the automatic start of applications again (those never started or failed).
 
@@ -355,6 +465,20 @@ class SupvisorsNamespace:
         @return boolean True if a grant was released
         """
         return self._processes.release_start(key, requester)
+
+    @rpc_method
+    def apply_numprocs(
+        self, program_name: str, numprocs: int, wait: bool = True, lazy: bool = False
+    ) -> Any:
+        """Used between peers: apply update_numprocs on this instance only.
+
+        @param string program_name the program name ([program:x] section)
+        @param int numprocs the new number of processes (> 0)
+        @param boolean wait wait until the processes in excess are stopped and removed
+        @param boolean lazy processes in excess are removed once they stop by themselves
+        @return boolean always True unless error
+        """
+        return self._numprocs.apply_numprocs(program_name, numprocs, wait, lazy)
 
     # ----- collections
     @rpc_method

@@ -2,16 +2,18 @@
 
 `ProcessSteps` builds the start and stop steps of a set of processes (shared with the
 collections); it depends on the context and the driver. `ProcessHandler` depends on the guards,
-the context, the driver and the local jobs summary.
+the context, the FSM, the driver, its jobs and its grant book.
 """
 
 from __future__ import annotations
 
 import time
 
+from supvisors_ext.cluster.admission import GrantBook
 from supvisors_ext.cluster.context import Context, ProcessRecord
 from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.faults import Faults, SupvisorsFaults, fault
+from supvisors_ext.jobs.control import Jobs
 from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.model import ApplicationStates, StartingStrategies, split_namespec
 from supvisors_ext.rpc.base import OPER, OPER_CONC, Guards, flag_arg, strategy_arg, string_arg
@@ -97,12 +99,21 @@ class ProcessHandler:
     """start_process, stop_process, restart_process, restart_sequence, admit/release_start."""
 
     def __init__(
-        self, guards: Guards, context: Context, fsm: Fsm, driver: Driver, steps: ProcessSteps
+        self,
+        guards: Guards,
+        context: Context,
+        fsm: Fsm,
+        driver: Driver,
+        jobs: Jobs,
+        grants: GrantBook,
+        steps: ProcessSteps,
     ) -> None:
         self._guards = guards
         self._context = context
         self._fsm = fsm
         self._driver = driver
+        self._jobs = jobs  # the driver's jobs: what this instance starts and stops
+        self._grants = grants  # the driver's grant book, used when this instance is the Master
         self._steps = steps
 
     def _start_arguments(
@@ -149,7 +160,7 @@ class ProcessHandler:
         self._guards.check_state(OPER)
         self._guards.check_rules()
         waiting = flag_arg(wait, "wait")
-        driver, jobs = self._driver, self._driver.jobs
+        driver, jobs = self._driver, self._jobs
         starting = self._context.instances_with_jobs(False, bool(jobs.start_jobs))
         stopping = self._context.instances_with_jobs(True, bool(jobs.stop_jobs))
         if starting or stopping:
@@ -181,12 +192,12 @@ class ProcessHandler:
         elif application is not None and name is not None and not repairing:
             record = application.processes.get(name)
             started = started or bool(record and record.view().running_identifiers)
-        return self._driver.grants.request(key, requester, time.monotonic(), started)
+        return self._grants.request(key, requester, time.monotonic(), started)
 
     def release_start(self, key: object, requester: object) -> bool:
         key = string_arg(key, "key")
         requester = string_arg(requester, "requester")
-        return self._driver.grants.release(key, requester)
+        return self._grants.release(key, requester)
 
 
 __all__ = ["ProcessHandler", "ProcessSteps"]

@@ -15,6 +15,7 @@ from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.config import Config
 from supvisors_ext.faults import Faults, fault
 from supvisors_ext.host.adapter import SupervisorAdapter
+from supvisors_ext.jobs.assignment import application_assignment, process_assignment
 from supvisors_ext.jobs.control import Jobs
 from supvisors_ext.model import split_namespec
 from supvisors_ext.rpc import views
@@ -23,6 +24,8 @@ from supvisors_ext.rules import Rules
 from supvisors_ext.runtime.plugin import strategies_payload
 
 Payload = dict[str, Any]
+# the Supvisors XML-RPC API this namespace implements: Supvisors' own clients require it
+SUPVISORS_API_VERSION = "0.19.1"
 
 
 class StatusHandler:
@@ -47,7 +50,7 @@ class StatusHandler:
         self._rules = rules
 
     def api_version(self) -> str:
-        return __version__
+        return SUPVISORS_API_VERSION
 
     def starting_jobs(self) -> list[str]:
         return self._context.instances_with_jobs(False, bool(self._jobs.start_jobs))
@@ -72,6 +75,7 @@ class StatusHandler:
                 identifier: record.state.name for identifier, record in context.instances.items()
             },
             "rules_error": self._guards.rules_error,
+            "supvisors_ext_version": __version__,
         }
 
     def master_identifier(self) -> dict[str, str]:
@@ -79,6 +83,14 @@ class StatusHandler:
         if record is None:
             return {}
         return {"identifier": record.identifier, "nick_identifier": record.id.nick}
+
+    def core_identifiers(self) -> list[dict[str, str]]:
+        core = set(self._config.core_identifiers)
+        return [
+            {"identifier": record.identifier, "nick_identifier": record.id.nick}
+            for record in self._context.instances.values()
+            if core & {record.identifier, record.id.nick, *record.stereotypes}
+        ]
 
     def strategies(self) -> dict[str, object]:
         return strategies_payload(self._config)
@@ -103,7 +115,9 @@ class StatusHandler:
     def application_rules(self, application_name: object) -> Payload:
         self._guards.check_state(QUERY)
         self._guards.check_rules()
-        return views.application_rules(self._guards.application(application_name))
+        application = self._guards.application(application_name)
+        assigned = application_assignment(self._jobs, application)
+        return views.application_rules(application, assigned)
 
     def all_process_info(self) -> list[Payload]:
         self._guards.check_state(QUERY)
@@ -130,7 +144,13 @@ class StatusHandler:
         self._guards.check_state(QUERY)
         self._guards.check_rules()
         records = self._guards.processes(namespec)
-        return [views.process_rules(self._rules, record) for record in records]
+        application = self._context.applications[records[0].group]
+        return [
+            views.process_rules(
+                self._rules, record, process_assignment(self._jobs, record, application)
+            )
+            for record in records
+        ]
 
     def conflicts(self) -> list[Payload]:
         self._guards.check_state(QUERY)

@@ -56,12 +56,20 @@ def application_info(record: ApplicationRecord) -> Payload:
     }
 
 
-def application_rules(record: ApplicationRecord) -> Payload:
+def application_rules(record: ApplicationRecord, assigned: list[str] | None = None) -> Payload:
+    """`assigned`: the instances a `#` gives (jobs/assignment.py), shown as `identifiers`."""
     payload: Payload = {"application_name": record.name, "managed": record.managed}
     if record.rules is not None:
         payload.update(record.rules.as_dict())
         payload["managed"] = True
+        _show_assignment(payload, assigned)
     return payload
+
+
+def _show_assignment(payload: Payload, assigned: list[str] | None) -> None:
+    payload["written_identifiers"] = list(payload["identifiers"])
+    if assigned is not None:
+        payload["identifiers"] = list(assigned)
 
 
 def process_info(record: ProcessRecord) -> Payload:
@@ -85,9 +93,12 @@ def process_info(record: ProcessRecord) -> Payload:
     }
 
 
-def process_rules(rules: Rules, record: ProcessRecord) -> Payload:
+def process_rules(
+    rules: Rules, record: ProcessRecord, assigned: list[str] | None = None
+) -> Payload:
     payload: Payload = {"application_name": record.group, "process_name": record.name}
     payload.update(record.rules.as_dict())
+    _show_assignment(payload, assigned)
     return payload
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from supvisors_ext.cluster.admission import GrantBook
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.cluster.status import ForcedState
-from supvisors_ext.faults import Faults, SupvisorsFaults
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.control import Command, Jobs
@@ -23,26 +21,10 @@ from supvisors_ext.jobs.start import ForceCommand, StartCommand, StartJob, StopA
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import InstanceStates, ProcessStates, StartingStrategies
 from supvisors_ext.net.peers import PeerReply, call
+from supvisors_ext.runtime.admission_client import AdmissionClient, Ticket
 from supvisors_ext.runtime.sync import PeerSync
 
-ADMISSION_TIMEOUT = 10.0
 SPAWNS_PER_PASS = 4
-
-
-@dataclass(slots=True)
-class Ticket:
-    """The Master's answer to an admission request."""
-
-    key: str
-    decided: bool = False
-    reason: str = ""  # '' when granted
-    expires: float = 0.0
-    # the fault a refusal maps to: ALREADY_STARTED when the Master saw a start, else
-    # BAD_SUPVISORS_STATE (no Master, Master unreachable: refused rather than risk two starts)
-    code: int = Faults.ALREADY_STARTED
-
-    def refuse(self, reason: str, code: int) -> None:
-        self.decided, self.reason, self.code = True, reason, code
 
 
 class Driver:
@@ -71,8 +53,7 @@ class Driver:
         self.global_stop: list[list[str]] = []
         self.global_stop_active = self.global_stop_begun = False
         self._stepping = self._again = False
-        # grants this instance holds: key -> (Master, job once planned)
-        self.held: dict[str, tuple[str, StartJob | None]] = {}
+        self.admission = AdmissionClient(context.local_identifier, self.grants, sync, master)
         self.auto_tickets: dict[str, Ticket] = {}  # automatic starts awaiting admission
         self.local_starts: deque[StartCommand] = deque()
         self.wakeup: Callable[[], None] = lambda: None  # set once the main-loop pipe exists
@@ -84,75 +65,21 @@ class Driver:
     def local(self) -> str:
         return self.context.local_identifier
 
-    # ----- admission (docs/design/jobs.md#admission)
     def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:
-        """Ask the Master for a start grant; a local Master answers at once.
-
-        `repair`: an automatic start that completes a partly running application
-        (docs/design/jobs.md#automatic-start-and-repair).
-        """
-        ticket = Ticket(key, expires=time.monotonic() + ADMISSION_TIMEOUT)
-        master = self.master()
-        if not master:
-            ticket.refuse("no Master to admit the start", SupvisorsFaults.BAD_SUPVISORS_STATE)
-        elif master == self.local:
-            ticket.decided = True
-            ticket.reason = self.grants.request(key, self.local, time.monotonic(), already_started)
-            if not ticket.reason:
-                self.held[key] = (master, None)
-        else:
-            token = self.sync.submit(
-                master,
-                f"admit_start({key})",
-                call("supvisors.admit_start", key, self.local, repair),
-                lambda reply: self._on_admission(ticket, reply),
-            )
-            if not token:
-                unreachable = f"the Master {master} cannot be reached"
-                ticket.refuse(unreachable, SupvisorsFaults.BAD_SUPVISORS_STATE)
-        return ticket
-
-    def _on_admission(self, ticket: Ticket, reply: PeerReply) -> None:
-        ticket.decided = True
-        if not reply.ok:
-            why = reply.fault.text if reply.fault else reply.error
-            ticket.reason = f"the Master did not admit the start: {why}"
-            ticket.code = SupvisorsFaults.BAD_SUPVISORS_STATE
-        else:
-            ticket.reason = str(reply.value)
-            if not ticket.reason:
-                self.held[ticket.key] = (reply.identifier, None)
-
-    def _bind_grant(self, key: str, job: StartJob) -> None:
-        if key in self.held:
-            self.held[key] = (self.held[key][0], job)
-
-    def _release_ended_grants(self) -> None:
-        """Give back the grants of ended jobs, so the application may be started again."""
-        for key, (master, job) in list(self.held.items()):
-            if job is None or not job.ended:
-                continue
-            del self.held[key]
-            if master == self.local:
-                self.grants.release(key, self.local)
-            else:
-                self.sync.submit(
-                    master,
-                    f"release_start({key})",
-                    call("supvisors.release_start", key, self.local),
-                    lambda reply: None,  # a lost release expires with the requester or on timeout
-                )
+        """Ask the Master for a start grant (`AdmissionClient.admit`)."""
+        return self.admission.admit(key, already_started, repair)
 
     # ----- planning
     def start_application(
-        self, application: ApplicationRecord, strategy: StartingStrategies
+        self, application: ApplicationRecord, strategy: StartingStrategies, repair: bool = False
     ) -> StartJob:
+        """`repair`: a failover start, each process with the extra args of its last start."""
         job, commands = self.jobs.start_application(
-            application, strategy, self.local, time.monotonic()
+            application, strategy, self.local, time.monotonic(), reuse_extra_args=repair
         )
-        self._bind_grant(application.name, job)
+        self.admission.bind(application.name, job)
         self.execute(commands)
-        self._release_ended_grants()
+        self.admission.release_ended()
         return job
 
     def start_processes(
@@ -161,14 +88,21 @@ class Driver:
         records: list[ProcessRecord],
         strategy: StartingStrategies,
         extra_args: str,
+        repair: bool = False,
     ) -> StartJob:
         job, commands = self.jobs.start_processes(
-            application, records, strategy, self.local, time.monotonic(), extra_args
+            application,
+            records,
+            strategy,
+            self.local,
+            time.monotonic(),
+            extra_args,
+            reuse_extra_args=repair,
         )
         key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
-        self._bind_grant(key, job)
+        self.admission.bind(key, job)
         self.execute(commands)
-        self._release_ended_grants()
+        self.admission.release_ended()
         return job
 
     def stop_processes(
@@ -199,7 +133,7 @@ class Driver:
             while self._again:
                 self._again = False
                 self.execute(self.jobs.step(time.monotonic()))
-                self._release_ended_grants()
+                self.admission.release_ended()
                 self._advance_distribution()
                 self._advance_global_stop()
                 self.after_step()
@@ -209,13 +143,7 @@ class Driver:
     def abort(self) -> None:
         self.jobs.abort_all()
         self.local_starts.clear()
-        # the grants this Master gave itself go with the jobs: a Master that stays Master
-        # across the election would otherwise refuse its own next start of the application
-        # ("is being started by" itself) until the grant times out (chaos soak, seed 14)
-        for key, (master, _job) in self.held.items():
-            if master == self.local:
-                self.grants.release(key, self.local)
-        self.held.clear()  # the Master changes or the cluster stops: its book is cleared too
+        self.admission.clear()  # the Master changes or the cluster stops: its book is cleared too
         self.auto_tickets.clear()
         self.distribution, self.distribution_active = [], False
         self.global_stop, self.global_stop_active = [], False
@@ -227,7 +155,7 @@ class Driver:
         for command in commands:
             if isinstance(command, StartCommand):
                 if command.identifier == self.local:
-                    self._start(command)
+                    self._queue_local(command)
                 else:  # one call per target for the whole batch (a stage of 10 items: 1 call)
                     remote.setdefault(command.identifier, []).append(command)
             elif isinstance(command, StopCommand):
@@ -254,14 +182,11 @@ class Driver:
             f"{command.group}:{command.name} forced {command.state.name}: {command.reason}"
         )
 
-    def _start(self, command: StartCommand) -> None:
-        if command.identifier == self.local:
-            # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
-            # applications must not starve the heartbeat and get this instance declared FAILED
-            self.local_starts.append(command)
-            self.wakeup()
-            return
-        self._start_remote(command.identifier, [command])
+    def _queue_local(self, command: StartCommand) -> None:
+        # spawned a few per main-loop pass (spawn_local_starts): a burst of 30
+        # applications must not starve the heartbeat and get this instance declared FAILED
+        self.local_starts.append(command)
+        self.wakeup()
 
     def _start_remote(self, identifier: str, starts: list[StartCommand]) -> None:
         """`supvisors.start_args` on a peer for each start, batched in one system.multicall."""
@@ -279,7 +204,7 @@ class Driver:
 
     def queue_local_start(self, namespec: str, extra_args: str) -> None:
         """A start requested by a peer (start_args without wait): spawned like our own."""
-        self._start(StartCommand(self.local, namespec, extra_args))
+        self._queue_local(StartCommand(self.local, namespec, extra_args))
 
     def spawn_local_starts(self, limit: int = SPAWNS_PER_PASS) -> bool:
         """Main loop: spawn up to `limit` queued local starts; True if some remain."""
@@ -420,7 +345,3 @@ class Driver:
                 if application is not None:
                     self.stop_application(application)
         self.global_stop_active = False
-
-    def instance_running(self, identifier: str) -> bool:
-        record = self.context.instances.get(identifier)
-        return record is not None and record.state == InstanceStates.RUNNING

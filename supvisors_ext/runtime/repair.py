@@ -35,7 +35,8 @@ from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.start import NO_RESOURCE, StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
-from supvisors_ext.runtime.driver import Driver, Ticket
+from supvisors_ext.runtime.admission_client import Ticket
+from supvisors_ext.runtime.driver import Driver
 from supvisors_ext.runtime.wholeness import KeepingWhole, WholenessMixin
 
 R = RunningFailureStrategies
@@ -267,7 +268,9 @@ class RepairHandler(WholenessMixin):
             if current is None or current.rules is None:
                 self.restarts.pop(name, None)
                 return
-            job = self.driver.start_application(current, current.rules.starting_strategy)
+            job = self.driver.start_application(
+                current, current.rules.starting_strategy, repair=True
+            )
             if job.ended:
                 self._restarted(name, job)
             else:
@@ -305,7 +308,7 @@ class RepairHandler(WholenessMixin):
                 if record.view().running_identifiers:
                     return
                 self.logger.warn(f"{record.namespec}: starting it again")
-                self.driver.start_processes(application, [record], strategy, "")
+                self.driver.start_processes(application, [record], strategy, "", repair=True)
 
             self._when_admitted(record.namespec, start)
 

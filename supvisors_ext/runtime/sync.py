@@ -18,10 +18,12 @@ from supvisors_ext.config import Config
 from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.host.mainloop import Inbox
+from supvisors_ext.message_decoder import local_info_from_payload, state_modes_from_payload
 from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo
 from supvisors_ext.net.beacon import Beacon
-from supvisors_ext.net.bus import Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.net.bus import Bus
 from supvisors_ext.net.bus_security import AuthRefused
+from supvisors_ext.net.bus_thread import BusFailure, Dropped, Inbound, PeerEndpoint
 from supvisors_ext.net.discovery import Discovered, Discovery, DiscoveryDropped, DiscoveryFailure
 from supvisors_ext.net.network import network_from_payload
 from supvisors_ext.net.peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
@@ -40,7 +42,10 @@ def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy]
 
     def job(proxy: xmlrpc.client.ServerProxy) -> HandshakeData:
         rpc = proxy.supvisors
-        network = network_from_payload(rpc.get_network_info(peer))
+        networks = rpc.get_network_info(peer)
+        if not isinstance(networks, list) or len(networks) != 1:
+            raise ValueError(f"get_network_info({peer}) returned {networks!r}")
+        network = network_from_payload(networks[0])
         seen = rpc.get_instance_info(local)
         if not isinstance(seen, list) or len(seen) != 1:
             raise ValueError(f"get_instance_info({local}) returned {seen!r}")
@@ -50,8 +55,8 @@ def handshake_job(peer: str, local: str) -> Callable[[xmlrpc.client.ServerProxy]
         return HandshakeData(
             seen_state=InstanceStates[seen[0]["statename"]],
             strategies=tuple(sorted(dict(strategies).items())),
-            state_modes=messages.state_modes_from_payload(modes),
-            processes=tuple(messages.local_info_from_payload(item) for item in processes),
+            state_modes=state_modes_from_payload(modes),
+            processes=tuple(local_info_from_payload(item) for item in processes),
             network=network,
         )
 

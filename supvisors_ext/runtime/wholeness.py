@@ -115,6 +115,6 @@ class WholenessMixin:
 
         def start() -> None:
             self.logger.warn(f"{name}: completing it where it runs")
-            self.driver.start_application(application, rules.starting_strategy)
+            self.driver.start_application(application, rules.starting_strategy, repair=True)
 
         self._when_admitted(name, start)

@@ -105,6 +105,7 @@ class FakeCallers:
 class FakeBus:
     def __init__(self) -> None:
         self.published: list[Any] = []
+        self.disconnected: list[str] = []
 
     def publish(self, message: Any) -> None:
         self.published.append(message)
@@ -113,7 +114,7 @@ class FakeBus:
         pass
 
     def disconnect(self, identifier: str) -> None:
-        pass
+        self.disconnected.append(identifier)
 
 
 @dataclass
@@ -122,6 +123,7 @@ class Bench:
     supervisord: Any
     callers: FakeCallers
     logger: RecordingLogger
+    bus: FakeBus
 
     def process(self, namespec: str) -> Process:
         group, _, name = namespec.partition(":")
@@ -187,16 +189,16 @@ def make_bench(
     plugin = SupvisorsPlugin(
         supervisord, config, load_rules(paths), "", PluginLogger(target, False)
     )
-    callers = FakeCallers()
-    plugin.sync.callers, plugin.sync.bus = callers, FakeBus()  # type: ignore[assignment]
+    callers, bus = FakeCallers(), FakeBus()
+    plugin.sync.callers, plugin.sync.bus = callers, bus  # type: ignore[assignment]
     Process.on_change = staticmethod(
-        lambda process: plugin.on_process_state(SimpleNamespace(process=process))
+        lambda process: plugin.events.on_process_state(SimpleNamespace(process=process))
     )
     for record in plugin.context.instances.values():
         record.state = InstanceStates.RUNNING
     plugin.fsm.state, plugin.fsm.master = SupvisorsStates.OPERATION, plugin.context.local_identifier
     try:
-        yield Bench(plugin, supervisord, callers, target)
+        yield Bench(plugin, supervisord, callers, target, bus)
     finally:
         Process.on_change = staticmethod(lambda process: None)
         plugin.adapter.unsubscribe_all()

@@ -22,7 +22,8 @@ from supvisors_ext.messages import (
     TickMessage,
     encode,
 )
-from supvisors_ext.net.bus import THREAD_NAME, Bus, BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.net.bus import Bus
+from supvisors_ext.net.bus_thread import THREAD_NAME, BusFailure, Dropped, Inbound, PeerEndpoint
 from tests.message_samples import sample_messages, tick
 
 HOST = "127.0.0.1"

@@ -20,8 +20,9 @@ import zmq
 
 from supvisors_ext.keys import BusKeys, load_bus_keys
 from supvisors_ext.messages import ProcessRemovedMessage, TickMessage, encode
-from supvisors_ext.net.bus import THREAD_NAME, Bus, BusFailure, Inbound, PeerEndpoint
+from supvisors_ext.net.bus import Bus
 from supvisors_ext.net.bus_security import AuthRefused, RefusalLimiter
+from supvisors_ext.net.bus_thread import THREAD_NAME, BusFailure, Inbound, PeerEndpoint
 from supvisors_ext.tools.keygen import create_key_pair
 from tests.component.test_bus import free_port
 

@@ -38,7 +38,7 @@ def test_local_start_runs_the_stages_through_supervisor(setup: Setup) -> None:
     assert setup.spawn_local() == ["web:app"]
     assert job.ended and job.failures == []
     # the grant of the ended job is given back: the application may be started again
-    assert setup.driver.held == {} and setup.driver.grants.grants == {}
+    assert setup.driver.admission.held == {} and setup.driver.grants.grants == {}
     assert setup.sync.calls == []
 
 
@@ -167,7 +167,7 @@ def test_remote_master_admission(tmp_path: Path) -> None:
     calls[1].answer("batch is being started by x")
     calls[2].answer(fault=Fault(Faults.FAILED, "boom"))
     assert granted.decided and granted.reason == ""
-    assert setup.driver.held == {"web": (setup.id("b"), None)}
+    assert setup.driver.admission.held == {"web": (setup.id("b"), None)}
     assert refused.reason == "batch is being started by x"
     assert refused.code == Faults.ALREADY_STARTED
     assert failed.code == SupvisorsFaults.BAD_SUPVISORS_STATE and "boom" in failed.reason
@@ -181,7 +181,7 @@ def test_grant_of_a_remote_master_is_released_when_the_job_ends(tmp_path: Path) 
     job = setup.driver.start_application(setup.context.applications["batch"], CONFIG)
     assert setup.spawn_local() == ["batch:job"] and job.ended
     [release] = setup.sync.take("release_start(batch)")
-    assert release.identifier == setup.id("b") and setup.driver.held == {}
+    assert release.identifier == setup.id("b") and setup.driver.admission.held == {}
 
 
 def test_no_master_or_unreachable_master_refuses(tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_global_stop_by_stop_sequence_greatest_first(setup: Setup) -> None:
 def test_abort_drops_jobs_grants_and_sequences(setup: Setup) -> None:
     setup.configure("a")
     setup.driver.start_distribution()
-    assert setup.driver.jobs.start_jobs and setup.driver.held
+    assert setup.driver.jobs.start_jobs and setup.driver.admission.held
     setup.driver.abort()
-    assert not setup.driver.jobs.start_jobs and not setup.driver.held
+    assert not setup.driver.jobs.start_jobs and not setup.driver.admission.held
     assert not setup.driver.local_starts and setup.driver.distribution_done()

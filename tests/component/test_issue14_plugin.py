@@ -57,7 +57,7 @@ def test_a_wait_ends_when_an_election_aborts_its_job(
     assert callable(deferred)
     bench.plugin.driver.spawn_local_starts()
     assert bench.plugin.driver.jobs.start_jobs  # the job runs, its processes STARTING
-    bench.plugin.apply(AbortJobs())  # an election
+    bench.plugin.loop.apply(AbortJobs())  # an election
     with pytest.raises(RPCError) as info:
         settle(bench, deferred, limit=2)
     assert info.value.code == Faults.NOT_RUNNING and "aborted" in info.value.text

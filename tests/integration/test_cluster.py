@@ -53,7 +53,7 @@ def test_six_instances_agree_and_share_process_states(make_cluster: Any, tmp_pat
     modes = console.supvisors.get_all_instances_state_modes()
     assert {m["fsm_statename"] for m in modes} == {"OPERATION"}
     assert {m["master_identifier"] for m in modes} == {master}
-    network = console.supvisors.get_network_info("server_2")
+    [network] = console.supvisors.get_network_info("server_2")
     assert network["identifier"] == cluster["server_2"].identifier
     assert network["http_port"] == cluster["server_2"].http_port
 

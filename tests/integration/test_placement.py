@@ -167,3 +167,20 @@ def test_distribution_rules(trio: Cluster) -> None:
         ),
         timeout=5,
     )
+
+
+def test_rules_show_the_resolved_hash_assignment(trio: Cluster) -> None:
+    rpc = trio["inst_a"].supvisors
+    ids = {instance.nick: instance.identifier for instance in trio}
+    item_2 = rpc.get_application_rules("item_2")
+    assert item_2["identifiers"] == [ids["inst_b"]]
+    assert item_2["written_identifiers"] == ["#", "inst_a", "inst_b", "inst_c"]
+    # program-level '#' before any start: the assignment a start would make, not kept
+    hashed = rpc.get_process_rules("hashed:*")
+    assert [rules["identifiers"] for rules in hashed] == [
+        [ids["inst_c"]],
+        [ids["inst_a"]],
+        [ids["inst_c"]],
+    ]
+    assert {tuple(rules["written_identifiers"]) for rules in hashed} == {("#", "inst_c", "inst_a")}
+    assert rpc.get_process_rules("spread:pinned")[0]["identifiers"] == ["inst_c"]

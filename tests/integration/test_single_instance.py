@@ -64,6 +64,7 @@ def test_scenario2_rules_are_resolved_exactly(single: tuple[Cluster, Any]) -> No
             "process_name": "scen2_internal_data_bus",
             # program identifiers are ignored for a SINGLE_INSTANCE application: '*' as written
             "identifiers": ["*"],
+            "written_identifiers": ["*"],
             "start_sequence": 1,
             "stop_sequence": 1,
             "required": True,
@@ -92,6 +93,7 @@ def test_scenario2_rules_are_resolved_exactly(single: tuple[Cluster, Any]) -> No
         "managed": True,
         "distribution": "SINGLE_INSTANCE",
         "identifiers": ["server_1", "server_2", "server_3"],
+        "written_identifiers": ["server_1", "server_2", "server_3"],
         "start_sequence": 1,
         "stop_sequence": 1,
         "starting_strategy": "LESS_LOADED",
@@ -137,8 +139,9 @@ def test_applications_are_listed_managed_and_unmanaged(single: tuple[Cluster, An
 def test_status_methods_have_documented_shapes(single: tuple[Cluster, Any]) -> None:
     _, instance = single
     rpc = instance.supvisors
-    assert rpc.get_api_version() == __import__("supvisors_ext").__version__
+    assert rpc.get_api_version() == "0.19.1"
     state = rpc.get_supvisors_state()
+    assert state["supvisors_ext_version"] == __import__("supvisors_ext").__version__
     assert state["identifier"] == instance.identifier
     assert state["nick_identifier"] == "server_1"
     assert state["master_identifier"] == instance.identifier

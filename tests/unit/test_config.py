@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from supvisors_ext import config as config_module
+from supvisors_ext import config_values as config_values_module
 from supvisors_ext.config import (
     LATER_OPTIONS,
     Config,
@@ -17,8 +19,8 @@ from supvisors_ext.config import (
     Multicast,
     ParsedConfig,
     parse_config,
-    parse_instance_item,
 )
+from supvisors_ext.config_values import parse_instance_item
 from supvisors_ext.model import (
     ConciliationStrategies,
     InstanceId,
@@ -138,8 +140,9 @@ def test_values_and_keys_are_trimmed() -> None:
     assert parsed.config.loglevel is LogLevels.debug
 
 
-def test_config_imports_no_io_module() -> None:
-    tree = ast.parse(Path(config_module.__file__).read_text())
+@pytest.mark.parametrize("module", [config_module, config_values_module])
+def test_config_imports_no_io_module(module: Any) -> None:
+    tree = ast.parse(Path(module.__file__).read_text())
     imported = {
         alias.name
         for node in ast.walk(tree)
@@ -157,6 +160,7 @@ def test_config_imports_no_io_module() -> None:
 @pytest.mark.parametrize(
     "option, text, expected",
     [
+        ("synchro_timeout", "0", 0),
         ("synchro_timeout", "1", 1),
         ("synchro_timeout", "1200", 1200),
         ("synchro_timeout", "+30", 30),
@@ -176,11 +180,10 @@ def test_numbers_valid(option: str, text: str, expected: float) -> None:
 @pytest.mark.parametrize(
     "option, text, bounds",
     [
-        ("synchro_timeout", "0", "an integer in [1;1200]"),
-        ("synchro_timeout", "1201", "an integer in [1;1200]"),
-        ("synchro_timeout", "15s", "an integer in [1;1200]"),
-        ("synchro_timeout", "1.5", "an integer in [1;1200]"),
-        ("synchro_timeout", "", "an integer in [1;1200]"),
+        ("synchro_timeout", "1201", "an integer in [0;1200]"),
+        ("synchro_timeout", "15s", "an integer in [0;1200]"),
+        ("synchro_timeout", "1.5", "an integer in [0;1200]"),
+        ("synchro_timeout", "", "an integer in [0;1200]"),
         ("inactivity_ticks", "1", "an integer in [2;720]"),
         ("inactivity_ticks", "721", "an integer in [2;720]"),
         ("inactivity_ticks", "two", "an integer in [2;720]"),
@@ -682,12 +685,8 @@ def test_multicast_defaults_and_off() -> None:
             "multicast_interface: '239.0.0.2' is not the IPv4 address",
         ),
         (
-            {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "0"},
-            "multicast_ttl: '0' is not an integer in [1;255]",
-        ),
-        (
             {"multicast_group": "239.0.0.1:5000", "multicast_ttl": "256"},
-            "multicast_ttl: '256' is not an integer in [1;255]",
+            "multicast_ttl: '256' is not an integer in [0;255]",
         ),
     ],
 )
@@ -743,3 +742,21 @@ def test_unmatched_core_names_are_only_an_info_in_discovery_mode() -> None:
         "core_identifiers: 'server' matches no instance of supvisors_list and no stereotype"
         " (kept: it may be discovered later)",
     )
+
+
+def test_supvisors_lower_bounds_accepted() -> None:
+    """Supvisors 0.19.1 accepts synchro_timeout = 0 and multicast_ttl = 0."""
+    parsed = parse(synchro_timeout="0", multicast_group="239.0.0.1:5000", multicast_ttl="0")
+    assert parsed.config.synchro_timeout == 0
+    assert parsed.config.multicast is not None and parsed.config.multicast.ttl == 0
+
+
+def test_disabilities_file_resolved() -> None:
+    assert parse().config.disabilities_file == ""
+    path = parse(disabilities_file="/var/tmp/d.json").config.disabilities_file
+    assert path == "/var/tmp/d.json"
+
+
+def test_disabilities_file_folder_refused() -> None:
+    with pytest.raises(ConfigError, match="names a folder"):
+        parse(disabilities_file="/var/tmp/")

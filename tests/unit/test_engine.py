@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from supvisors_ext.cluster.engine import (
+from supvisors_ext.cluster.election import select_master, stable, synchro_conditions
+from supvisors_ext.cluster.engine import Fsm
+from supvisors_ext.cluster.fsm_io import (
     AbortJobs,
     ClusterView,
     Conciliate,
     EnterState,
     ExitSupervisord,
-    Fsm,
     InstanceLost,
     InstanceView,
     PeerReport,
     SetInstanceState,
     StartDistribution,
     StartGlobalStop,
-    select_master,
-    stable,
-    synchro_conditions,
 )
 from supvisors_ext.model import (
     InstanceStates,

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supvisors_ext.message_decoder import decode
 from supvisors_ext.messages import (
     MAX_FLOAT,
     MAX_FRAME_BYTES,
@@ -27,7 +28,6 @@ from supvisors_ext.messages import (
     StateModes,
     TickMessage,
     Topic,
-    decode,
     encode,
 )
 from supvisors_ext.model import InstanceStates, LocalProcessInfo, ProcessStates, SupvisorsStates

@@ -1,4 +1,4 @@
-"""Property tests of the bus decoder (messages.py): the single gate for untrusted input.
+"""Property tests of the bus decoder (message_decoder.py): the single gate for untrusted input.
 
 Whatever arrives (random frames, random JSON, valid messages with random mutations), `decode`
 returns a message or raises `MessageError`, never anything else; what it accepts re-encodes to
@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supvisors_ext.message_decoder import decode
 from supvisors_ext.messages import (
     Message,
     MessageError,
     Topic,
-    decode,
     encode,
 )
 from tests.message_samples import sample_messages

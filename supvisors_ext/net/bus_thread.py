@@ -1,0 +1,301 @@
+"""The bus thread: its sockets, its poll loop, and the items it hands to the main thread.
+
+Part of the ZeroMQ adapter of the internal bus (`bus.py` has the main-thread side and the
+threading rules); the only other module that imports zmq with it is `bus_security.py`. The bus
+thread never logs and never touches supervisord or the model (docs/design/bus.md).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from supvisors_ext.keys import BusKeys
+from supvisors_ext.message_decoder import decode
+from supvisors_ext.messages import (
+    MAX_FRAME_BYTES,
+    Message,
+    MessageError,
+    TickMessage,
+)
+from supvisors_ext.net.bus_security import AuthRefused, BusGuard
+
+THREAD_NAME = "supvisors-ext-bus"
+PAIR_ADDRESS = "inproc://supvisors-ext-bus"  # inproc names are per context: one context per start
+HWM = 10_000  # messages queued per socket before dropping
+# backstop only: stop() also sends a command over the PAIR, which wakes the poll at once
+POLL_MS = 500
+BATCH = 500  # messages handled per socket before polling again (no starvation)
+RECONNECT_IVL_MS = 100
+RECONNECT_IVL_MAX_MS = 1_000
+PUBLISH, CONNECT, DISCONNECT, STOP = b"publish", b"connect", b"disconnect", b"stop"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerEndpoint:
+    """The PUB endpoint of one peer instance."""
+
+    identifier: str
+    host: str
+    port: int
+
+    def __post_init__(self) -> None:
+        if not self.identifier or not self.host:
+            raise ValueError(f"peer endpoint needs an identifier and a host: {self!r}")
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"peer {self.identifier} port out of range 1..65535: {self.port}")
+
+    @property
+    def address(self) -> str:
+        return f"tcp://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """Inbox item: a decoded, valid message from a peer."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Inbox item: malformed input was dropped; for a rate-limited WARN on the main thread."""
+
+    reason: str
+    sender: str  # identifier claimed by the input, '' if none
+
+
+@dataclass(frozen=True, slots=True)
+class BusFailure:
+    """Inbox item: the bus thread ended on a fatal error (e.g. the bus port cannot be bound)."""
+
+    reason: str
+
+
+def set_common_options(sock: zmq.Socket[bytes]) -> None:
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, HWM)
+    sock.setsockopt(zmq.RCVHWM, HWM)
+
+
+def set_tcp_options(sock: zmq.Socket[bytes]) -> None:
+    set_common_options(sock)
+    # restarted peers re-join within ~1 s instead of zmq's default back-off
+    sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+    sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
+    sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
+
+
+class BusWorker:
+    """Bus-thread side: owns PUB, SUB and the bus PAIR end from creation to close."""
+
+    def __init__(
+        self,
+        context: zmq.Context[zmq.Socket[bytes]],
+        bind_address: str,
+        bind_port: int,
+        peers: tuple[PeerEndpoint, ...],
+        inbox: queue.Queue[object],
+        wakeup: Callable[[], None],
+        stop_event: threading.Event,
+        keys: BusKeys | None = None,
+    ) -> None:
+        self._context = context
+        self._guard = BusGuard(context, keys, self._report)
+        self._bind_address = bind_address
+        self._bind_port = bind_port
+        self._peers = peers
+        self._inbox = inbox
+        self._tick_counters: dict[str, int] = {}  # last heartbeat counter per sender
+        self._wakeup = wakeup
+        self._stop_event = stop_event
+        self._sockets: list[zmq.Socket[bytes]] = []
+        self._connected: dict[str, str] = {}  # identifier -> tcp address
+
+    def run(self) -> None:
+        """Thread target: serve until stopped; any failure becomes a BusFailure item."""
+        try:
+            self._run()
+        except Exception as exc:  # the thread must end cleanly and say why, never die silently
+            self._inbox.put(BusFailure(f"bus thread failed: {exc!r}"))
+            try:
+                self._wakeup()
+            except Exception:  # wakeup itself may be what failed; the item is queued anyway
+                pass
+        finally:
+            for sock in self._sockets:
+                sock.close(linger=0)
+
+    def _socket(self, kind: int) -> zmq.Socket[bytes]:
+        sock: zmq.Socket[bytes] = self._context.socket(kind)
+        self._sockets.append(sock)
+        return sock
+
+    def _run(self) -> None:
+        pair = self._socket(zmq.PAIR)
+        set_common_options(pair)
+        pair.bind(PAIR_ADDRESS)
+        try:
+            zap = self._guard.start()  # before PUB binds: CURVE without ZAP would accept anyone
+        except ValueError as exc:
+            self._report(BusFailure(str(exc)))
+            return
+        if zap is not None:
+            self._sockets.append(zap)
+        pub = self._socket(zmq.PUB)
+        set_tcp_options(pub)
+        self._guard.secure_publisher(pub)
+        try:
+            pub.bind(self._bind_address)
+        except zmq.ZMQError as exc:
+            reason = zmq.strerror(exc.errno or 0)  # exc.strerror would append the endpoint
+            self._report(BusFailure(f"cannot bind bus port {self._bind_port}: {reason}"))
+            return
+        sub = self._socket(zmq.SUB)
+        set_tcp_options(sub)
+        # frames somewhat over the decode limit still give a Dropped; absurd ones cut the link,
+        # which _relink restores
+        sub.setsockopt(zmq.MAXMSGSIZE, 2 * MAX_FRAME_BYTES)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        events = zmq.EVENT_DISCONNECTED | self._guard.secure_subscriber(sub)
+        # zmq never reconnects a link it cut on a protocol error (such an oversized frame)
+        monitor: zmq.Socket[bytes] = sub.get_monitor_socket(events)
+        self._sockets.append(monitor)
+        for peer in self._peers:
+            self._connect(sub, peer.identifier, peer.address)
+        self._serve(pair, pub, sub, monitor, zap)
+
+    def _serve(
+        self,
+        pair: zmq.Socket[bytes],
+        pub: zmq.Socket[bytes],
+        sub: zmq.Socket[bytes],
+        monitor: zmq.Socket[bytes],
+        zap: zmq.Socket[bytes] | None,
+    ) -> None:
+        poller = zmq.Poller()
+        poller.register(pair, zmq.POLLIN)
+        poller.register(sub, zmq.POLLIN)
+        poller.register(monitor, zmq.POLLIN)
+        if zap is not None:
+            poller.register(zap, zmq.POLLIN)
+        while not self._stop_event.is_set():
+            ready = dict(poller.poll(POLL_MS))
+            if zap is not None and zap in ready:
+                self._guard.authenticate(BATCH)
+            if sub in ready:
+                self._drain_inbound(sub)
+            if monitor in ready:
+                self._relink(sub, monitor)
+            if pair in ready and not self._drain_control(pair, pub, sub):
+                return
+
+    def _drain_inbound(self, sub: zmq.Socket[bytes]) -> None:
+        """Decode up to a batch of messages into the inbox, then wake the main thread once.
+
+        A batch of heartbeats only does not wake it: ticks just feed the liveness counters,
+        which the main thread reads at its own next tick, so supervisord's loop is not spun
+        for them (idle CPU); anything else is handed over at once (propagation latency).
+        """
+        count = 0
+        urgent = False
+        while count < BATCH:
+            try:
+                frames = sub.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            count += 1
+            item: Inbound | Dropped
+            try:
+                item = Inbound(decode(frames))
+                urgent = self._is_urgent(item.message) or urgent
+            except MessageError as exc:
+                item = Dropped(exc.reason, exc.sender)
+            self._inbox.put(item)
+        if urgent:
+            self._wake()
+
+    def _is_urgent(self, message: Message) -> bool:
+        """Everything but a routine heartbeat: a sender's first tick (or one after it restarted)
+        starts a handshake, which must not wait for our next tick."""
+        if not isinstance(message, TickMessage):
+            return True
+        last = self._tick_counters.get(message.identifier)
+        self._tick_counters[message.identifier] = message.sequence_counter
+        return last is None or message.sequence_counter <= last
+
+    def _drain_control(
+        self, pair: zmq.Socket[bytes], pub: zmq.Socket[bytes], sub: zmq.Socket[bytes]
+    ) -> bool:
+        """Apply up to a batch of main-thread commands in order; False when told to stop."""
+        for _ in range(BATCH):
+            try:
+                command, *args = pair.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            if command == PUBLISH:
+                try:
+                    pub.send_multipart(args, zmq.NOBLOCK)
+                except zmq.Again:  # PUB drops at HWM rather than raising; belt and braces
+                    pass
+            elif command == CONNECT:
+                identifier, host, port = (arg.decode() for arg in args)
+                self._connect(sub, identifier, f"tcp://{host}:{port}")
+            elif command == DISCONNECT:
+                self._disconnect(sub, args[0].decode())
+            elif command == STOP:
+                return False
+        return True
+
+    def _relink(self, sub: zmq.Socket[bytes], monitor: zmq.Socket[bytes]) -> None:
+        """Connect again to every peer whose link was cut: a fresh connect is harmless when zmq
+        would have reconnected anyway (peer restart), and vital when it would not."""
+        while True:
+            try:
+                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            address = bytes(event["endpoint"]).decode(errors="replace")
+            if self._guard.handshake_failed(event["event"], event["value"], address):
+                continue
+            for identifier, connected in list(self._connected.items()):
+                if connected == address:
+                    self._disconnect(sub, identifier)
+                    self._connect(sub, identifier, address)
+
+    def _connect(self, sub: zmq.Socket[bytes], identifier: str, address: str) -> None:
+        if self._connected.get(identifier) == address:
+            return
+        self._disconnect(sub, identifier)
+        if not self._guard.before_connect(sub, identifier, address):
+            return
+        try:
+            sub.connect(address)
+        except zmq.ZMQError as exc:  # e.g. a host name zmq cannot parse
+            reason = zmq.strerror(exc.errno or 0)
+            self._report(Dropped(f"cannot connect to {address}: {reason}", identifier))
+            return
+        self._connected[identifier] = address
+
+    def _disconnect(self, sub: zmq.Socket[bytes], identifier: str) -> None:
+        address = self._connected.pop(identifier, None)
+        if address is not None:
+            try:
+                sub.disconnect(address)
+            except zmq.ZMQError:  # not connected any more: nothing to undo
+                pass
+
+    def _report(self, item: Dropped | BusFailure | AuthRefused) -> None:
+        self._inbox.put(item)
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wakeup()
+        except BlockingIOError:  # wakeup pipe full: a wakeup is already pending
+            pass
