@@ -280,9 +280,13 @@ class RepairHandler(WholenessMixin):
 
     def _restarted(self, name: str, job: StartJob) -> None:
         self.restarts.pop(name, None)
-        self.book.restarted(name, time.monotonic())
         if job.failures:
             self.logger.warn(f"{name}: restart failed: {'; '.join(job.failures)}")
+            # nothing of it was left running (STOP) or placed (no room): a later crash, of a
+            # run started by someone else, is no restart loop (chaos soak, bench/CHAOS.md)
+            self.book.guards.pop(name, None)
+            return
+        self.book.restarted(name, time.monotonic())
 
     def _advance_restarts(self, now: float) -> None:
         for name, restart in list(self.restarts.items()):

@@ -285,3 +285,31 @@ def test_an_election_releases_the_grants_a_master_gave_itself(
     fix.driver.abort()
     again = fix.driver.admit(SRV, False, repair=True)
     assert again.decided and again.reason == ""
+
+
+def test_a_restart_that_found_no_room_arms_no_restart_loop_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Soak seed 14, step 40 (fifth run): server_3's reload lost scen2_srv_03, whose restart
+    found no room. server_3 came back and the DISTRIBUTION started scen2_srv_03 there; a
+    crash of its bus 8 s later was taken for a restart loop and stopped it for good."""
+    fix = Fixture(monkeypatch)
+    for nick, groups in (("server_1", (1, 2)), ("server_3", (3,))):
+        for index in groups:
+            fix.run_all(nick, f"scen2_srv_{index:02}")
+    fix.cluster.set_instance("server_2", InstanceStates.STOPPED)  # server_1 is the only room
+    fix.step()
+    server_3 = fix.cluster.context.instances[fix.id("server_3")]
+    server_3.state = InstanceStates.STOPPED
+    fix.repair.note_loss(fix.id("server_3"), lose_processes(fix.cluster.context, server_3, 0), True)
+    fix.step()
+    assert fix.logged(f"{SRV}: restart failed")
+    server_3.state = InstanceStates.RUNNING  # back; the automatic start runs it there again
+    fix.advance(2.0)
+    fix.run_all("server_3", SRV)
+    fix.step()
+    fix.advance(6.0)
+    fix.cluster.report("server_3", SRV, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    assert not fix.logged("crashed again")
+    assert fix.logged(f"{SRV}:{BUS} crashed (EXITED): RESTART_APPLICATION")
