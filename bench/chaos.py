@@ -15,6 +15,7 @@ See bench/CHAOS.md for the faults, the invariants and the results.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -40,7 +41,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (or SIGINT, ignored in a background job) stops the run cleanly: the clusters
+    # and namespaces are removed and the figures so far are written
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     return Chaos(parse(argv)).run()
 
 
