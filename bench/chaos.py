@@ -48,9 +48,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     # SIGTERM (or SIGINT, ignored in a background job) stops the run cleanly: the clusters
     # and namespaces are removed and the figures so far are written
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
-    return Chaos(parse(argv)).run()
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return Chaos(parse(argv)).run()
+    finally:  # the suite calls main() in pytest's own process
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":
