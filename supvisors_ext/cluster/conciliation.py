@@ -9,9 +9,10 @@ from enum import Enum
 
 from supvisors_ext.cluster.context import ApplicationRecord, ProcessRecord
 from supvisors_ext.compat import SLOTS
-from supvisors_ext.model import ConciliationStrategies, DistributionRules
+from supvisors_ext.model import ConciliationStrategies, DistributionRules, ProcessStates
 
 C = ConciliationStrategies
+NOT_STAGED = 1 << 30  # start_sequence 0: started on request only, after any staged process
 
 
 class FollowUp(Enum):
@@ -91,3 +92,28 @@ def split_processes(application: ApplicationRecord, keep: str) -> list[tuple[str
         for identifier in record.view().running_identifiers
         if identifier != keep
     ]
+
+
+def split_keeper(application: ApplicationRecord) -> str | None:
+    """The instance to keep a SINGLE_INSTANCE application whole on, if it runs split over
+    several instances (no process conflicts, yet two halves: a conciliation or a failover
+    interrupted by a hang). None if it is not split.
+
+    The instance running most of its processes wins; on a tie, the one running the process
+    that starts first (the others depend on it: the Scenario 2 bus), then by identifier."""
+    rules = application.rules
+    if rules is None or rules.distribution != DistributionRules.SINGLE_INSTANCE:
+        return None
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for record in application.processes.values():
+        for identifier in record.view().running_identifiers:
+            info = record.info_on(identifier)
+            if info is not None and info.state == ProcessStates.STOPPING:
+                continue  # going away (a conciliation by another instance, a stop job)
+            counts[identifier] = counts.get(identifier, 0) + 1
+            sequence = record.rules.start_sequence or NOT_STAGED
+            first[identifier] = min(first.get(identifier, sequence), sequence)
+    if len(counts) < 2:
+        return None
+    return min(counts, key=lambda identifier: (-counts[identifier], first[identifier], identifier))

@@ -64,8 +64,9 @@ def effective_strategy(strategy: RunningFailureStrategies, lost: bool) -> Runnin
 class FailureBook:
     """Crashes already noted, and the pending failure jobs (one per application)."""
 
-    # (namespec, identifier) -> spawn time of the run whose end was noted
-    noted: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (namespec, identifier) -> (spawn time of the run whose end was noted, noted as a loss):
+    # the run of a hung or cut-off instance outlives its loss, and may crash once back
+    noted: dict[tuple[str, str], tuple[int, bool]] = field(default_factory=dict)
     jobs: dict[str, FailureJob] = field(default_factory=dict)
     system: RunningFailureStrategies | None = None
     # application -> (namespecs that caused its last automatic restart, end of the guard);
@@ -94,11 +95,15 @@ class FailureBook:
                     info = observation.info
                     if not is_crash(info.state, info.expected):
                         continue
+                    # the FATAL forced on a lost instance's processes is its loss, not a crash
+                    lost = (
+                        identifier not in live or info.spawnerr == f"Supervisor {identifier} lost"
+                    )
                     key = (record.namespec, identifier)
-                    if self.noted.get(key) == info.start:
+                    if self.noted.get(key) == (info.start, lost):
                         continue
-                    self.noted[key] = info.start
-                    if identifier in live and not starting(application.name):
+                    self.noted[key] = (info.start, lost)
+                    if not lost and not starting(application.name):
                         reason = info.spawnerr or info.description or info.state.name
                         found.append(Failure(record, identifier, False, reason))
         return found
@@ -116,7 +121,7 @@ class FailureBook:
                 continue
             info = record.info_on(identifier)
             if info is not None:
-                self.noted[(namespec, identifier)] = info.start
+                self.noted[(namespec, identifier)] = (info.start, True)
             found.append(Failure(record, identifier, True, f"{identifier} lost"))
         return found
 
@@ -202,3 +207,54 @@ def still_relevant(job: FailureJob, strategy: RunningFailureStrategies, context:
     failed_running = {record.namespec for record in running} & job.namespecs
     # restarts: pointless if every failed process already runs again (someone restarted it)
     return failed_running != job.namespecs
+
+
+@dataclass
+class BackupBook:
+    """Failure jobs a follower holds in case its Master never carries them out (issue 14).
+
+    A Master lost or changed in the middle of a repair, or one that never saw the loss (it was
+    the lost one, falsely: a CPU-starved host), would drop the repair. Every follower holds the
+    losses it noted; one of them, the deputy, applies a job that is still relevant once no
+    job of its application was seen for `grace` seconds. Starts go through the Master's
+    admission, so a repair the Master makes meanwhile is never doubled."""
+
+    # application -> (job, local monotonic time the job was noted or last seen handled)
+    jobs: dict[str, tuple[FailureJob, float]] = field(default_factory=dict)
+
+    def hold(self, job: FailureJob, now: float) -> None:
+        held = self.jobs.get(job.application)
+        if held is None:
+            self.jobs[job.application] = (job, now)
+            return
+        merged = held[0]
+        if APPLICATION_PRIORITY[job.strategy] > APPLICATION_PRIORITY[merged.strategy]:
+            merged.strategy = job.strategy
+        merged.namespecs |= job.namespecs
+        merged.reasons += job.reasons
+
+    def due(
+        self,
+        context: Context,
+        busy: Callable[[str], bool],
+        now: float,
+        grace: float,
+    ) -> list[FailureJob]:
+        """Jobs to apply now; those no longer relevant are forgotten, and a job of a busy
+        application (somebody repairs it) waits `grace` again once it is idle."""
+        ready = []
+        for name, (job, since) in list(self.jobs.items()):
+            strategy = resolve_strategy(job, context)
+            if not still_relevant(job, strategy, context):
+                del self.jobs[name]
+            elif busy(name):
+                self.jobs[name] = (job, now)
+            elif now - since >= grace:
+                del self.jobs[name]
+                ready.append(job)
+        return ready
+
+    def take_all(self) -> list[FailureJob]:
+        jobs = [job for job, _ in self.jobs.values()]
+        self.jobs.clear()
+        return jobs

@@ -176,6 +176,7 @@ class Jobs:
         stages = build_stages(records, use_wait_exit=True, include_zero=False)
         job = self._make_job(application, stages, strategy, local, extra_args)
         job.reuse_extra_args = reuse_extra_args
+        self._end_start_job(application.name, "replaced by a new start job")
         self.start_jobs[application.name] = job
         return job, self._step_job(application.name, job, now)
 
@@ -194,6 +195,7 @@ class Jobs:
         job = self._make_job(application, stages, strategy, local, extra_args)
         job.reuse_extra_args = reuse_extra_args
         key = records[0].namespec if len(records) == 1 else f"{application.name}:*"
+        self._end_start_job(key, "replaced by a new start job")
         self.start_jobs[key] = job
         return job, self._step_job(key, job, now)
 
@@ -212,12 +214,7 @@ class Jobs:
         if {record.name for record in records} >= set(application.processes):
             for start_key, start_job in list(self.start_jobs.items()):
                 if start_job.application == application.name:
-                    start_job.ended = True
-                    del self.start_jobs[start_key]
-                    failures = (*start_job.failures, "stopped")
-                    self.outcomes[start_key] = JobOutcome(
-                        start_key, start_job.requests_sent, failures
-                    )
+                    self._end_start_job(start_key, "stopped")
         job = StopJob(application.name, build_stop_stages(records), self.tick_period)
         self.stop_jobs[key] = job
         return job, self._step_stop(key, job, now)
@@ -353,13 +350,26 @@ class Jobs:
 
     def abort_all(self) -> None:
         """Entering SYNCHRONIZATION/ELECTION/OFF/stop states: drop every job
-        (docs/design/state-machine.md#cluster-states)."""
-        for key, job in list(self.start_jobs.items()):
-            self.outcomes[key] = JobOutcome(key, job.requests_sent, ("aborted",))
-        for key in list(self.stop_jobs):
-            self.outcomes[key] = JobOutcome(key, 0, ("aborted",))
-        self.start_jobs.clear()
+        (docs/design/state-machine.md#cluster-states).
+
+        Each dropped job is marked ended, so that a caller waiting on it gets its answer now
+        rather than at the wait limit (the Master lost in the middle of a restart)."""
+        for key in list(self.start_jobs):
+            self._end_start_job(key, "aborted")
+        for key, job in list(self.stop_jobs.items()):
+            job.ended = True
+            job.failures.append("aborted")
+            self.outcomes[key] = JobOutcome(key, 0, tuple(job.failures))
         self.stop_jobs.clear()
+
+    def _end_start_job(self, key: str, why: str) -> None:
+        """End a start job before its time: its waiters see it ended with `why`."""
+        job = self.start_jobs.pop(key, None)
+        if job is None:
+            return
+        job.ended = True
+        job.failures.append(why)
+        self.outcomes[key] = JobOutcome(key, job.requests_sent, tuple(job.failures))
 
 
 def _state_on(record: ProcessRecord, identifier: str) -> object:

@@ -133,7 +133,11 @@ class StartJob:
         for request in self.current():
             if request.namespec == namespec and request.status == RequestStatus.REQUESTED:
                 if "ALREADY_STARTED" in reason:
-                    request.status = RequestStatus.SUCCEEDED
+                    # it runs, or is STARTING/BACKOFF: its state decides (_follow), as a
+                    # process between retries may still end FATAL (Req 14)
+                    request.seen_start = True
+                    if _started(request.record, request.target):
+                        request.status = RequestStatus.SUCCEEDED
                     return []
                 return self._fail(request, reason, force=False)
         return []
@@ -185,6 +189,12 @@ class StartJob:
         if running:
             # already running: skipped, but watched like our own starts (_watch_started)
             request.status, request.target = RequestStatus.SUCCEEDED, running[0]
+            if not _started(record, running[0]):
+                # STARTING/BACKOFF: not a success until RUNNING, a failure at FATAL (Req 14)
+                request.status, request.seen_start = RequestStatus.REQUESTED, True
+                request.requested_at = request.progress_at = now
+                info = record.info_on(running[0])
+                request.spawn_mark = (info.start, info.start_monotonic) if info else (0, 0.0)
             return []
         if request.wait_exit and self.resuming and _exited_ok(record):
             # done in the current run (docs/design/jobs.md)
@@ -260,6 +270,12 @@ class StartJob:
         elif strategy == StartingFailureStrategies.STOP:
             self.aborted = self.stop_after = True
         return commands
+
+
+def _started(record: ProcessRecord, identifier: str) -> bool:
+    """Past its start-up there: RUNNING (or already stopping), not STARTING or BACKOFF."""
+    info = record.info_on(identifier)
+    return info is not None and info.state not in (ProcessStates.STARTING, ProcessStates.BACKOFF)
 
 
 def _exited_ok(record: ProcessRecord) -> bool:

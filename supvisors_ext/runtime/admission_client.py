@@ -51,6 +51,13 @@ class AdmissionClient:
         self.held: dict[str, tuple[str, StartJob | None]] = {}
 
     def clear(self) -> None:
+        """The jobs were dropped (an election, a stop state): so are the grants held for them.
+        Those this Master gave itself are released too: a Master that stays Master across the
+        election would otherwise refuse its own next start of the application ("is being
+        started by" itself) until the grant times out (chaos soak, bench/CHAOS.md)."""
+        for key, (master, _job) in self.held.items():
+            if master == self.local:
+                self.grants.release(key, self.local)
         self.held.clear()
 
     def admit(self, key: str, already_started: bool, repair: bool = False) -> Ticket:

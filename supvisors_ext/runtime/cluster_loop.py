@@ -96,6 +96,19 @@ class ClusterLoop:
         role = self.repair_role()
         conciliating = role == Role.MASTER and self.fsm.state == S.CONCILIATION
         self.repair.step(role, self.config.conciliation_strategy if conciliating else None)
+        # a job that began or ended is published at once, before the next process event: a
+        # crash just after a start job ended reaches every peer after that end (Req 25)
+        self.publish_state_if_changed()
+
+    def is_repair_deputy(self) -> bool:
+        """The follower that applies what a Master left undone: the first live non-Master."""
+        master = self.fsm.master
+        live = sorted(
+            record.identifier
+            for record in self.context.instances_in(RUNNING)
+            if record.identifier != master
+        )
+        return bool(master) and bool(live) and live[0] == self.context.local_identifier
 
     def apply_system_failure(self, strategy: RunningFailureStrategies) -> None:
         restart = strategy == RunningFailureStrategies.RESTART
@@ -158,6 +171,9 @@ class ClusterLoop:
                 break
         if self.repair.book.jobs or self.repair.book.system is not None:
             self.driver.step()  # failures noted by this evaluation (a lost instance): act now
+        self.publish_state_if_changed()
+
+    def publish_state_if_changed(self) -> None:
         state_modes = self.state_modes()
         if state_modes != self.published_state:
             self.published_state = state_modes

@@ -98,6 +98,7 @@ class SupvisorsPlugin:
             logger,
         )
         self.driver.after_step = self.loop.step_repairs
+        self.repair.deputy = self.loop.is_repair_deputy
         self.events = LocalEvents(
             self.adapter,
             self.context,

@@ -17,12 +17,12 @@ from supvisors_ext.cluster.conciliation import (
     ConciliationPlan,
     FollowUp,
     plan_conciliation,
-    split_processes,
     whole_application_keeper,
 )
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
 from supvisors_ext.cluster.failures import (
     SYSTEM_STRATEGIES,
+    BackupBook,
     Failure,
     FailureBook,
     FailureJob,
@@ -31,12 +31,14 @@ from supvisors_ext.cluster.failures import (
     still_relevant,
 )
 from supvisors_ext.compat import SLOTS
+from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
-from supvisors_ext.jobs.start import StartJob
+from supvisors_ext.jobs.start import NO_RESOURCE, StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
 from supvisors_ext.runtime.admission_client import Ticket
 from supvisors_ext.runtime.driver import Driver
+from supvisors_ext.runtime.wholeness import KeepingWhole, WholenessMixin
 
 R = RunningFailureStrategies
 
@@ -53,6 +55,7 @@ class Restart:
 
     application: str
     job: StopJob | StartJob | None  # None: waiting for the Master's admission
+    namespecs: frozenset[str] = frozenset()  # the failed processes it repairs
 
 
 @dataclass(**SLOTS)
@@ -65,7 +68,7 @@ class Conciliating:
     keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
 
 
-class RepairHandler:
+class RepairHandler(WholenessMixin):
     """Carries out failure jobs and conciliation plans with the driver's jobs."""
 
     def __init__(
@@ -80,10 +83,16 @@ class RepairHandler:
         self.logger = logger
         self.request_system = request_system
         self.book = FailureBook()
+        self.backups = BackupBook()
+        # True on the one follower that applies the held jobs a Master left undone (plugin)
+        self.deputy: Callable[[], bool] = lambda: False
         self.restarts: dict[str, Restart] = {}
         self.conciliating: dict[str, Conciliating] = {}
+        self.keeping_whole: dict[str, KeepingWhole] = {}
+        self.split_since: dict[str, float] = {}  # application -> first seen split
         self.scanned_at = float("-inf")
-        self.scanned_revision = -1  # Context.revision at the previous scan
+        # (Context.revision, live instances) at the previous scan
+        self.scanned_key: tuple[int, frozenset[str]] = (-1, frozenset())
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
         # failure jobs applied and conflicts planned, for the metrics (docs/metrics.md)
         self.failovers = 0
@@ -96,6 +105,13 @@ class RepairHandler:
         failures = self.book.note_loss(self.context, identifier, namespecs)
         if keep:
             self._add(failures)
+            return
+        # a live Master handles it; held in case that Master goes before it is done
+        spare = FailureBook()
+        for failure in failures:
+            spare.add(failure, time.monotonic())
+        for job in spare.jobs.values():
+            self.backups.hold(job, time.monotonic())
 
     def _add(self, failures: list[Failure]) -> None:
         now = time.monotonic()
@@ -114,25 +130,48 @@ class RepairHandler:
             or any(key.split(":", 1)[0] == application for key in driver.grants.grants)
         )
 
+    def starting(self, application: str) -> bool:
+        """A crash now belongs to a start job (a starting failure, docs/failures.md): a
+        start or stop job runs here, or a peer publishes a start job. A start grant alone does
+        not count: the Master keeps it until the requester's release arrives, after the job
+        has ended and maybe after a crash that is a running failure (Req 25)."""
+        driver = self.driver
+        return (
+            driver.jobs.busy(application)
+            or driver.starting_anywhere(application)
+            or application in self.restarts
+        )
+
     def step(self, role: Role, conciliation: ConciliationStrategies | None) -> None:
         """On every driver step. `conciliation`: the Master in CONCILIATION applies it."""
         now = time.monotonic()
         live = {record.identifier for record in self.context.instances_in(InstanceStates.RUNNING)}
         # only what changed since the previous scan: this runs at every event and tick, and
-        # at rest nothing changed at all (no walk over every process of the cluster)
+        # at rest nothing changed at all (no walk over every process of the cluster). The live
+        # set matters too: a crash is judged against it (a lost instance's FATAL is its loss)
         failures = []
-        if self.context.revision != self.scanned_revision:
-            failures = self.book.scan(self.context, live, self.busy, self.scanned_at)
-            self.scanned_at, self.scanned_revision = now, self.context.revision
+        scan_key = (self.context.revision, frozenset(live))
+        if scan_key != self.scanned_key:
+            failures = self.book.scan(self.context, live, self.starting, self.scanned_at)
+            self.scanned_at, self.scanned_key = now, scan_key
         if role == Role.FOLLOWER:
+            for job in self.book.jobs.values():
+                self.backups.hold(job, now)
             self.book.clear()
         else:
             self._add(failures)
+        if role == Role.MASTER:
+            for job in self.backups.take_all():
+                self.book.jobs.setdefault(job.application, job)
         # what this instance began (a conciliate() call is served by any instance)
         self._use_tickets(now)
         self._advance_restarts(now)
         self._advance_conciliations(now)
+        self._advance_keeping_whole(now)
         if role != Role.MASTER:
+            self.split_since.clear()
+            if role == Role.FOLLOWER:
+                self._use_backups(now)
             return
         if self.book.system is not None:
             strategy, self.book.system = self.book.system, None
@@ -143,12 +182,35 @@ class RepairHandler:
                 self._apply(self.book.jobs.pop(name))
         if conciliation is not None:
             self.conciliate(conciliation)
+        self._mend_splits(now)
         self.book.forget_guards(now)
 
+    def _use_backups(self, now: float) -> None:
+        """The deputy applies the held jobs that no Master carried out (BackupBook)."""
+        if not self.deputy():
+            return
+        grace = 2.0 + max(5.0, 2 * self.driver.jobs.tick_period)
+        for name in list(self.backups.jobs):
+            if _found_no_room(self.context.applications.get(name)):
+                # the Master tried and found no room: an instance that joins retries it (the
+                # DISTRIBUTION repair); a retry now could take the room of a restart under way
+                del self.backups.jobs[name]
+        for job in self.backups.due(self.context, self.busy, now, grace):
+            self.logger.warn(f"{job.application}: {job.strategy.name} left undone by the Master")
+            self._apply(job)
+
     def abort(self) -> None:
-        """The driver dropped its jobs (election, stop states): what was under way is over."""
+        """The driver dropped its jobs (election, stop states): a restart under way is noted
+        again, for this instance if it stays Master, or held if it follows (issue 14)."""
+        for name, restart in self.restarts.items():
+            if name not in self.book.jobs:
+                why = ["interrupted by an election"]
+                self.book.jobs[name] = FailureJob(
+                    name, R.RESTART_APPLICATION, set(restart.namespecs), why
+                )
         self.restarts.clear()
         self.conciliating.clear()
+        self.keeping_whole.clear()
         self.tickets.clear()
 
     def _apply(self, job: FailureJob) -> None:
@@ -158,6 +220,10 @@ class RepairHandler:
             return
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
+            if strategy != R.STOP_APPLICATION and _runs(application):
+                # a restart cut short by an election: its failed processes run again, but its
+                # later stages may not (the automatic start left it to this job)
+                self._complete(job.application)
             return
         self.failovers += 1
         if strategy == R.STOP_APPLICATION:
@@ -166,11 +232,12 @@ class RepairHandler:
         elif strategy == R.RESTART_APPLICATION:
             self.logger.warn(f"{job.application}: running failure, restarting it")
             self.book.restarting(job.application, job.namespecs)
+            namespecs = frozenset(job.namespecs)
             if _runs(application):
                 stop = self.driver.stop_application(application)
-                self.restarts[job.application] = Restart(job.application, stop)
+                self.restarts[job.application] = Restart(job.application, stop, namespecs)
             else:
-                self._restart_start(application)
+                self._restart_start(application, namespecs)
         elif strategy == R.RESTART_PROCESS:
             self._start_processes(application, job.namespecs)
         elif strategy in SYSTEM_STRATEGIES:
@@ -198,11 +265,15 @@ class RepairHandler:
             why = ticket.reason or "the Master did not answer"
             self.logger.info(f"{ticket.key}: not restarted: {why}")
             self.book.guards.pop(ticket.key, None)
-            self.restarts.pop(ticket.key, None)
+            restart = self.restarts.pop(ticket.key, None)
+            if restart is not None and ticket.code != Faults.ALREADY_STARTED:
+                # no Master to admit it (lost meanwhile): noted again, never dropped
+                retry = FailureJob(ticket.key, R.RESTART_APPLICATION, set(restart.namespecs), [why])
+                self.book.jobs.setdefault(ticket.key, retry)
 
-    def _restart_start(self, application: ApplicationRecord) -> None:
+    def _restart_start(self, application: ApplicationRecord, namespecs: frozenset[str]) -> None:
         name = application.name
-        self.restarts[name] = Restart(name, None)  # busy until the start job is under way
+        self.restarts[name] = Restart(name, None, namespecs)  # busy until the job is under way
 
         def start() -> None:
             current = self.context.applications.get(name)
@@ -215,15 +286,19 @@ class RepairHandler:
             if job.ended:
                 self._restarted(name, job)
             else:
-                self.restarts[name] = Restart(name, job)
+                self.restarts[name] = Restart(name, job, namespecs)
 
         self._when_admitted(name, start)
 
     def _restarted(self, name: str, job: StartJob) -> None:
         self.restarts.pop(name, None)
-        self.book.restarted(name, time.monotonic())
         if job.failures:
             self.logger.warn(f"{name}: restart failed: {'; '.join(job.failures)}")
+            # nothing of it was left running (STOP) or placed (no room): a later crash, of a
+            # run started by someone else, is no restart loop (chaos soak, bench/CHAOS.md)
+            self.book.guards.pop(name, None)
+            return
+        self.book.restarted(name, time.monotonic())
 
     def _advance_restarts(self, now: float) -> None:
         for name, restart in list(self.restarts.items()):
@@ -235,7 +310,7 @@ class RepairHandler:
             elif application is None:
                 del self.restarts[name]
             else:
-                self._restart_start(application)
+                self._restart_start(application, restart.namespecs)
 
     def _start_processes(self, application: ApplicationRecord, namespecs: Iterable[str]) -> None:
         strategy = application.rules.starting_strategy if application.rules else None
@@ -274,9 +349,7 @@ class RepairHandler:
             if plan.stop_everywhere:
                 stop_job = self.driver.stop_processes(application, [record], record.namespec)
             elif keeper is not None:
-                stops = split_processes(application, keeper)
-                self.logger.warn(f"{application.name}: kept whole on {keeper}")
-                self.driver.execute([StopCommand(ident, namespec) for namespec, ident in stops])
+                self._keep_whole(application, keeper, now, _stop_time(record))
             else:
                 self.driver.execute([StopCommand(ident, record.namespec) for ident in plan.stop_on])
             deadline = now + 2 * self.driver.jobs.tick_period + _stop_time(record)
@@ -295,25 +368,6 @@ class RepairHandler:
                 self.logger.warn(f"{namespec}: still running after the conciliation stops")
             del self.conciliating[namespec]
             self._follow_up(item.plan)
-            if item.keeper is not None:
-                self._complete(item.plan.record.group)
-
-    def _complete(self, name: str) -> None:
-        """An automatically started application kept whole after a conciliation may miss the
-        processes that were stopped elsewhere: start them where it runs (a repair,
-        docs/design/jobs.md#automatic-start-and-repair)."""
-        application = self.context.applications.get(name)
-        rules = application.rules if application else None
-        if application is None or rules is None or rules.start_sequence <= 0:
-            return
-        if not application.status().major_failure or self.busy(name):
-            return
-
-        def start() -> None:
-            self.logger.warn(f"{name}: completing it after the conciliation")
-            self.driver.start_application(application, rules.starting_strategy, repair=True)
-
-        self._when_admitted(name, start)
 
     def _follow_up(self, plan: ConciliationPlan) -> None:
         record = plan.record
@@ -327,6 +381,13 @@ class RepairHandler:
         job = FailureJob(record.group, strategy, {record.namespec}, ["conciliation"])
         self.logger.warn(f"{record.namespec}: conciliation applies {strategy.name}")
         self._apply(job)
+
+
+def _found_no_room(application: ApplicationRecord | None) -> bool:
+    return application is not None and any(
+        record.forced is not None and record.forced.reason == NO_RESOURCE
+        for record in application.processes.values()
+    )
 
 
 def _runs(application: ApplicationRecord) -> bool:

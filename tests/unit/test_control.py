@@ -325,6 +325,30 @@ def test_abort_all_drops_every_job() -> None:
     assert jobs.step(100.0) == []
 
 
+def test_abort_all_ends_the_jobs_their_callers_wait_on() -> None:
+    """issue 14: the Master lost during a restart_application sent to a non-Master; the
+    election aborts the jobs and the waiting call must be answered now, not at the limit."""
+    cluster = scenario2()
+    cluster.run("server_2", srv(2), BUS, 0.0)
+    jobs = Jobs(cluster.context, 1.0)
+    start_job, _ = jobs.start_application(app(cluster, srv(1)), S.CONFIG, cluster.id("server_1"), 0)
+    stop_job, _ = jobs.stop_processes(app(cluster, srv(2)), [cluster.record(srv(2), BUS)], 0, "x")
+    jobs.abort_all()
+    assert start_job.ended and start_job.failures == ["aborted"]
+    assert stop_job.ended and stop_job.failures == ["aborted"]
+
+
+def test_a_new_start_job_ends_the_one_it_replaces() -> None:
+    """A repair's start of an application whose start job runs here: the first job's waiters
+    get their answer (it no longer advances once replaced)."""
+    cluster = scenario2()
+    jobs = Jobs(cluster.context, 1.0)
+    first, _ = jobs.start_application(app(cluster, srv(1)), S.CONFIG, cluster.id("server_1"), 0)
+    second, _ = jobs.start_application(app(cluster, srv(1)), S.CONFIG, cluster.id("server_1"), 1)
+    assert first.ended and first.failures == ["replaced by a new start job"]
+    assert not second.ended and jobs.start_jobs[srv(1)] is second
+
+
 # --- stop while starting (docs/design/jobs.md) ------------------------------------------
 
 

@@ -171,3 +171,41 @@ def test_relevance_after_waiting(cluster: Cluster) -> None:
     assert not still_relevant(
         FailureJob("nope", R.STOP_APPLICATION), R.STOP_APPLICATION, cluster.context
     )
+
+
+def test_crash_of_a_run_that_outlived_its_loss_is_found(cluster: Cluster) -> None:
+    """issue 14 soak (seed 14, fault #36): server_1 is cut off (or hung), declared lost, its
+    processes forced FATAL; it comes back with the same run of the bus, which then crashes.
+    That crash was taken for the loss already noted (same spawn time) and ignored."""
+    from supvisors_ext.cluster.membership import lose_processes
+    from supvisors_ext.model import InstanceStates
+
+    book = FailureBook()
+    server_1 = cluster.context.instances[cluster.id("server_1")]
+    spawned = cluster.infos[("server_1", SRV, BUS)].start
+    server_1.state = InstanceStates.STOPPED
+    lost = lose_processes(cluster.context, server_1, 2.0)
+    assert f"{SRV}:{BUS}" in lost
+    book.note_loss(cluster.context, cluster.id("server_1"), lost)
+    assert (
+        book.scan(cluster.context, live(cluster) - {cluster.id("server_1")}, never_starting) == []
+    )
+    server_1.state = InstanceStates.RUNNING
+    cluster.report("server_1", SRV, BUS, P.RUNNING, 3.0)  # the same run, back in the views
+    assert book.scan(cluster.context, live(cluster), never_starting) == []
+    cluster.report("server_1", SRV, BUS, P.EXITED, 4.0, expected=False)
+    assert cluster.infos[("server_1", SRV, BUS)].start == spawned
+    [failure] = book.scan(cluster.context, live(cluster), never_starting)
+    assert failure.record.namespec == f"{SRV}:{BUS}" and not failure.lost
+
+
+def test_forced_fatal_of_a_loss_is_not_a_crash_once_back(cluster: Cluster) -> None:
+    from supvisors_ext.cluster.membership import lose_processes
+    from supvisors_ext.model import InstanceStates
+
+    book = FailureBook()
+    server_1 = cluster.context.instances[cluster.id("server_1")]
+    server_1.state = InstanceStates.STOPPED
+    lose_processes(cluster.context, server_1, 2.0)
+    server_1.state = InstanceStates.RUNNING  # back before any new report of its processes
+    assert book.scan(cluster.context, live(cluster), never_starting) == []

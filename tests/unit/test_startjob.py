@@ -449,3 +449,56 @@ def test_a_process_running_before_the_job_crashing_counts_too(cluster: Cluster) 
     cluster.report("server_1", G, BUS, P.FATAL, 0.6, expected=False)
     job.step(cluster.context, 0.6)
     assert job.failures == [f"{ns(BUS)}: FATAL after RUNNING"]
+
+
+# --- Req 14: BACKOFF is not a success (issue 14) --------------------------------------------
+
+
+def test_process_found_in_backoff_is_followed_until_fatal(cluster: Cluster) -> None:
+    """Its stage begins while it is between retries (spawned by someone else): no success."""
+    cluster.report("server_1", G, BUS, P.STARTING, 0.0)
+    cluster.report("server_1", G, BUS, P.BACKOFF, 0.5)
+    job = make_job(cluster)
+    assert job.step(cluster.context, 1.0) == []
+    assert job.stages[0][0].status == RequestStatus.REQUESTED
+    assert job.requests_sent == 0
+    cluster.report("server_1", G, BUS, P.STARTING, 1.5)
+    cluster.report("server_1", G, BUS, P.BACKOFF, 2.0)
+    assert job.step(cluster.context, 2.0) == []
+    assert not job.ended
+    cluster.report("server_1", G, BUS, P.FATAL, 3.0)
+    assert job.step(cluster.context, 3.0) == [StopApplicationCommand(G)]
+    assert job.ended and job.failures == [f"{ns(BUS)}: FATAL"]
+
+
+def test_process_found_in_backoff_succeeds_once_running(cluster: Cluster) -> None:
+    cluster.report("server_1", G, BUS, P.STARTING, 0.0)
+    cluster.report("server_1", G, BUS, P.BACKOFF, 0.5)
+    job = make_job(cluster)
+    job.step(cluster.context, 1.0)
+    cluster.report("server_1", G, BUS, P.STARTING, 1.5)
+    cluster.report("server_1", G, BUS, P.RUNNING, 2.5)
+    assert job.step(cluster.context, 2.5) == start(cluster, "server_1", CHECK)
+
+
+def test_already_started_refusal_in_backoff_waits_for_the_state(cluster: Cluster) -> None:
+    """start_args answered ALREADY_STARTED while the process is in BACKOFF: the job waits
+    for RUNNING or FATAL and never calls it a success before (Req 14)."""
+    job = make_job(cluster)
+    assert job.step(cluster.context, 0.0) == start(cluster, "server_1", BUS)
+    cluster.report("server_1", G, BUS, P.STARTING, 0.1)
+    cluster.report("server_1", G, BUS, P.BACKOFF, 0.2)
+    assert job.on_request_refused(ns(BUS), "ALREADY_STARTED: x", cluster.context) == []
+    assert job.stages[0][0].status == RequestStatus.REQUESTED
+    assert job.step(cluster.context, 0.3) == []
+    cluster.report("server_1", G, BUS, P.FATAL, 1.0)
+    assert job.step(cluster.context, 1.0) == [StopApplicationCommand(G)]
+    assert job.ended
+
+
+def test_already_started_refusal_of_a_running_process_succeeds(cluster: Cluster) -> None:
+    job = make_job(cluster)
+    job.step(cluster.context, 0.0)
+    cluster.run("server_1", G, BUS, 0.1)
+    assert job.on_request_refused(ns(BUS), "ALREADY_STARTED: x", cluster.context) == []
+    assert job.stages[0][0].status == RequestStatus.SUCCEEDED
