@@ -72,7 +72,9 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
     context, fsm, driver = plugin.context, plugin.fsm, plugin.driver
     guards = Guards(fsm, context, plugin.rules_error)
     steps = ProcessSteps(context, driver)
-    processes = ProcessHandler(guards, context, fsm, driver, driver.jobs, driver.grants, steps)
+    processes = ProcessHandler(
+        guards, context, fsm, driver, driver.jobs, driver.grants, steps, plugin.catch_up
+    )
     predictor = StartPredictor(context, driver.jobs, context.local_identifier)
     adapter, sync, logger = plugin.adapter, plugin.sync, plugin.logger
     return SupvisorsNamespace(

@@ -8,6 +8,7 @@ the context, the FSM, the driver, its jobs and its grant book.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from supvisors_ext.cluster.admission import GrantBook
 from supvisors_ext.cluster.context import Context, ProcessRecord
@@ -107,6 +108,7 @@ class ProcessHandler:
         jobs: Jobs,
         grants: GrantBook,
         steps: ProcessSteps,
+        catch_up: Callable[[], None] = lambda: None,
     ) -> None:
         self._guards = guards
         self._context = context
@@ -115,6 +117,9 @@ class ProcessHandler:
         self._jobs = jobs  # the driver's jobs: what this instance starts and stops
         self._grants = grants  # the driver's grant book, used when this instance is the Master
         self._steps = steps
+        # applies what the bus already delivered to this instance but its loop has not handled
+        # yet (the HTTP request may be served first in the same loop pass)
+        self._catch_up = catch_up
 
     def _start_arguments(
         self, strategy: object, namespec: object, extra_args: object, wait: object
@@ -181,6 +186,9 @@ class ProcessHandler:
     def admit_start(self, key: object, requester: object, repair: object) -> str:
         key = string_arg(key, "key")
         requester = string_arg(requester, "requester")
+        # decide on the freshest view: a stop that ended elsewhere just before this request must
+        # not be refused as ALREADY_STARTED because its news waits in our inbox
+        self._catch_up()
         if self._fsm.master != self._context.local_identifier:
             raise fault(SupvisorsFaults.BAD_SUPVISORS_STATE, "this instance is not the Master")
         group, name = split_namespec(key)

@@ -167,6 +167,15 @@ class SupvisorsPlugin:
             + (", discovery mode" if self.config.multicast is not None else "")
         )
 
+    def catch_up(self) -> None:
+        """Handle the items waiting in the inbox now (main thread; no-op before running).
+
+        The wake-up byte stays in the pipe: the next loop pass finds an empty queue."""
+        if self.inbox is not None:
+            items = self.inbox.take_all()
+            if items:
+                self.on_items(items)
+
     def on_stopping(self, _event: object) -> None:
         """supervisord shuts down or restarts: stop threads, close fds, unsubscribe."""
         if self.ticker is not None and not self.ticker.stop():

@@ -16,6 +16,11 @@ from supervisor.xmlrpc import Faults, RPCError
 
 from supvisors_ext.collections import CollectionDef
 from supvisors_ext.faults import Fault, SupvisorsFaults
+from supvisors_ext.host.mainloop import Inbox
+from supvisors_ext.messages import ProcessMessage
+from supvisors_ext.model import LocalProcessInfo
+from supvisors_ext.model import ProcessStates as ModelStates
+from supvisors_ext.net.bus_thread import Inbound
 from supvisors_ext.rpc import processes as rpc_processes
 from supvisors_ext.rpcinterface import SupvisorsNamespace, compose_namespace
 from tests.component.plugin_kit import PEER, Bench, make_bench
@@ -204,3 +209,36 @@ def test_a_peer_fault_is_a_member_result(peer_bench: Bench) -> None:
     assert settle(bench, deferred) == [
         {"name": "probe", "group": "tools", "status": 70, "description": "NOT_RUNNING: tools:probe"}
     ]
+
+
+def _peer_info(group: str, name: str, state: int, now: float) -> LocalProcessInfo:
+    running = state == ProcessStates.RUNNING
+    return LocalProcessInfo(
+        group=group, name=name, state=ModelStates(state), start=1, stop=0 if running else 2,
+        now=2, pid=4242 if running else 0, description="", spawnerr="", expected=True,
+        start_monotonic=now - 1, stop_monotonic=0.0 if running else now, now_monotonic=now,
+        extra_args="", startsecs=0, stopwaitsecs=10, program_name=name, process_index=0,
+        disabled=False, has_stdout=True, has_stderr=True,
+    )  # fmt: skip
+
+
+def test_admission_applies_the_waiting_bus_news_first(peer_bench: Bench) -> None:
+    """A stop that ended on a peer just before an admission request may still wait in the
+    Master's inbox (the HTTP request served first in the same loop pass): the admission applies
+    it before deciding, instead of refusing a stale ALREADY_STARTED."""
+    rpc = namespace(peer_bench)
+    now = time.monotonic()
+    for name in ("nginx", "gunicorn"):
+        peer_bench.peer_runs(f"web:{name}", _peer_info("web", name, ProcessStates.RUNNING, now))
+    assert rpc.admit_start("web", PEER, False) != ""  # running on the peer: refused
+    inbox = Inbox()
+    peer_bench.plugin.inbox = inbox
+    try:
+        for name in ("nginx", "gunicorn"):
+            info = _peer_info("web", name, ProcessStates.STOPPED, now + 1)
+            inbox.put(Inbound(ProcessMessage(PEER, info.now_monotonic, info)))
+        assert rpc.admit_start("web", PEER, False) == ""  # granted on the fresh view
+        assert inbox.take_all() == []
+    finally:
+        peer_bench.plugin.inbox = None
+        inbox.close()
