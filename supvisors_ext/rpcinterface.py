@@ -77,6 +77,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
     )
     predictor = StartPredictor(context, driver.jobs, context.local_identifier)
     adapter, sync, logger = plugin.adapter, plugin.sync, plugin.logger
+    statistics = plugin.observability.statistics
     return SupvisorsNamespace(
         logger=plugin.logger,
         status=StatusHandler(
@@ -111,7 +112,7 @@ def compose_namespace(plugin: SupvisorsPlugin, service: Any) -> SupvisorsNamespa
             guards, plugin.numprocs, adapter, context, sync, plugin.events.forget_local, logger
         ),
         inner=InnerProcessView(guards, context),
-        statistics=StatisticsHandler(plugin.observability.statistics, context),
+        statistics=StatisticsHandler(statistics, statistics.compiler, context),
     )
 
 

@@ -13,6 +13,7 @@ from supvisors_ext.faults import Faults, SupvisorsFaults, fault
 from supvisors_ext.model import make_namespec, split_namespec
 from supvisors_ext.rpc.base import string_arg
 from supvisors_ext.runtime.statistics import StatisticsService
+from supvisors_ext.stats.compiler import StatisticsCompiler
 
 MIN_PERIOD, MAX_PERIOD = 1.0, 3600.0
 
@@ -20,8 +21,11 @@ MIN_PERIOD, MAX_PERIOD = 1.0, 3600.0
 class StatisticsHandler:
     """Toggles, period and compiled histories of the local statistics."""
 
-    def __init__(self, service: StatisticsService, context: Context) -> None:
-        self.service = service
+    def __init__(
+        self, service: StatisticsService, compiler: StatisticsCompiler, context: Context
+    ) -> None:
+        self.service = service  # the collecting thread and its switches
+        self.compiler = compiler  # the service's compiled histories
         self.context = context
 
     def _installed(self) -> None:
@@ -57,7 +61,7 @@ class StatisticsHandler:
 
     def _period(self, period: object) -> float:
         """One of the configured periods; 0 stands for the shortest."""
-        periods = self.service.compiler.periods
+        periods = self.compiler.periods
         if period == 0 and not isinstance(period, bool):
             return periods[0]
         number = isinstance(period, (int, float)) and not isinstance(period, bool)
@@ -77,7 +81,7 @@ class StatisticsHandler:
                 SupvisorsFaults.NOT_APPLICABLE,
                 f"{name}: each instance compiles its own host statistics; ask that instance",
             )
-        history = self.service.compiler.host_history(self._period(period))
+        history = self.compiler.host_history(self._period(period))
         if history is None or not self.service.host_enabled:
             raise fault(SupvisorsFaults.DISABLED, "host statistics are not collected")
         return history.serial()
@@ -91,10 +95,10 @@ class StatisticsHandler:
         if application is None or (name is not None and name not in application.processes):
             raise fault(Faults.BAD_NAME, f"no process named {text!r}")
         names = [name] if name is not None else sorted(application.processes)
-        factor = 1.0 if self.service.irix_mode else float(self.service.compiler.nb_cores)
+        factor = 1.0 if self.service.irix_mode else float(self.compiler.nb_cores)
         result = []
         for process in names:
-            history = self.service.compiler.process_history(make_namespec(group, process), chosen)
+            history = self.compiler.process_history(make_namespec(group, process), chosen)
             if history is not None:
                 result.append(history.serial(factor))
         return result
