@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xmlrpc.client
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +70,20 @@ def process_state_on(instance: Any, namespec: str) -> str | None:
         return instance.supvisors.get_process_info(namespec)[0]["statename"]
     except (OSError, xmlrpc.client.Error):
         return None
+
+
+def pair_cluster(root: Path, name: str, rules: str, programs: Sequence[str]) -> Iterator[Cluster]:
+    """Two instances `a` (core) and `b` with the same programs and rules, in OPERATION; closed
+    after the `yield` (the body of a module-scoped fixture)."""
+    rules_file = root / "rules.xml"
+    rules_file.write_text(rules)
+    options = {**FAST, "rules_files": str(rules_file), "core_identifiers": "a"}
+    cluster = Cluster(root / "cluster", name=name, supvisors_options=options)
+    try:
+        for nick in ("a", "b"):
+            cluster.add(nick, programs=list(programs))
+        cluster.start()
+        wait_operation(cluster, ["a", "b"])
+        yield cluster
+    finally:
+        cluster.close()

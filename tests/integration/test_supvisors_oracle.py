@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.harness import Cluster, Instance, group_section, program_section
-from tests.integration.cluster_helpers import FAST, safe_state, wait_operation
+from tests.integration.cluster_helpers import FAST, pair_cluster, safe_state, wait_operation
 
 pytestmark = pytest.mark.integration
 supvisorsctl_module = pytest.importorskip("supvisors.supvisorsctl")
@@ -54,19 +54,7 @@ def oracle(instance: Instance, *argv: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tmp_path_factory.mktemp("oracle")
-    rules = root / "rules.xml"
-    rules.write_text(RULES)
-    options = {**FAST, "rules_files": str(rules), "core_identifiers": "a"}
-    cluster = Cluster(root / "cluster", name="oracle", supvisors_options=options)
-    try:
-        for nick in ("a", "b"):
-            cluster.add(nick, programs=PROGRAMS)
-        cluster.start()
-        wait_operation(cluster, ["a", "b"])
-        yield cluster
-    finally:
-        cluster.close()
+    yield from pair_cluster(tmp_path_factory.mktemp("oracle"), "oracle", RULES, PROGRAMS)
 
 
 def states(cluster: Cluster, namespec: str) -> set[str]:

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.harness import Cluster, WaitAborted, group_section, program_section, reserve_ports
-from tests.integration.cluster_helpers import FAST, wait_operation
+from tests.integration.cluster_helpers import pair_cluster
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("flask_restx")
@@ -76,19 +76,7 @@ class Flask:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tmp_path_factory.mktemp("flask")
-    rules = root / "rules.xml"
-    rules.write_text(RULES)
-    options = {**FAST, "rules_files": str(rules), "core_identifiers": "a"}
-    cluster = Cluster(root / "cluster", name="flask", supvisors_options=options)
-    try:
-        for nick in ("a", "b"):
-            cluster.add(nick, programs=PROGRAMS)
-        cluster.start()
-        wait_operation(cluster, ["a", "b"])
-        yield cluster
-    finally:
-        cluster.close()
+    yield from pair_cluster(tmp_path_factory.mktemp("flask"), "flask", RULES, PROGRAMS)
 
 
 def _stop_session(process: subprocess.Popen[bytes]) -> None:
