@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.harness import Cluster, add_scenario2
+from tests.harness import Cluster, add_scenario2, group_section, program_section
 from tests.integration.scenario2_layout import RULES_FILE, write_scenario2_etc
 
 # 2 s of silence before FAILED: with 0.6 s, then 1 s, two six-instance clusters on 2 cores
@@ -87,3 +87,20 @@ def pair_cluster(root: Path, name: str, rules: str, programs: Sequence[str]) -> 
         yield cluster
     finally:
         cluster.close()
+
+
+# the rules and programs of the Supvisors oracle clusters: one managed application `grp` (program
+# `prog`) and one unmanaged group `free`
+ORACLE_RULES = """<?xml version="1.0" encoding="UTF-8"?>
+<root>
+  <application name="grp">
+    <start_sequence>1</start_sequence>
+    <programs><program name="prog"><start_sequence>1</start_sequence></program></programs>
+  </application>
+</root>
+"""
+ORACLE_PROGRAMS = [
+    program_section("prog", autostart=False),
+    group_section("grp", ["prog"]),
+    program_section("free", autostart=False),
+]

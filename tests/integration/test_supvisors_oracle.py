@@ -20,25 +20,23 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Cluster, Instance, group_section, program_section
-from tests.integration.cluster_helpers import FAST, pair_cluster, safe_state, wait_operation
+from tests.harness import Cluster, Instance, program_section
+from tests.integration.cluster_helpers import (
+    FAST,
+    ORACLE_PROGRAMS,
+    ORACLE_RULES,
+    pair_cluster,
+    safe_state,
+    wait_operation,
+)
 
 pytestmark = pytest.mark.integration
 supvisorsctl_module = pytest.importorskip("supvisors.supvisorsctl")
 
 ORACLE = "import sys; from supvisors.supvisorsctl import main; main()"
-RULES = """<?xml version="1.0" encoding="UTF-8"?>
-<root>
-  <application name="grp">
-    <start_sequence>1</start_sequence>
-    <programs><program name="prog"><start_sequence>1</start_sequence></program></programs>
-  </application>
-</root>
-"""
+RULES = ORACLE_RULES
 PROGRAMS = [
-    program_section("prog", autostart=False),
-    group_section("grp", ["prog"]),
-    program_section("free", autostart=False),
+    *ORACLE_PROGRAMS,
     program_section(
         "multi", autostart=False, numprocs=1, process_name="%(program_name)s_%(process_num)d"
     ),

@@ -26,27 +26,16 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Cluster, WaitAborted, group_section, program_section, reserve_ports
-from tests.integration.cluster_helpers import pair_cluster
+from tests.harness import Cluster, WaitAborted, reserve_ports
+from tests.integration.cluster_helpers import ORACLE_PROGRAMS, ORACLE_RULES, pair_cluster
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("flask_restx")
 pytest.importorskip("supvisors.tools.supvisorsflask")
 
 FLASK = "from supvisors.tools.supvisorsflask import main; main()"
-RULES = """<?xml version="1.0" encoding="UTF-8"?>
-<root>
-  <application name="grp">
-    <start_sequence>1</start_sequence>
-    <programs><program name="prog"><start_sequence>1</start_sequence></program></programs>
-  </application>
-</root>
-"""
-PROGRAMS = [
-    program_section("prog", autostart=False),
-    group_section("grp", ["prog"]),
-    program_section("free", autostart=False),
-]
+RULES = ORACLE_RULES
+PROGRAMS = ORACLE_PROGRAMS
 # values that change between two reads (clocks, counters, supervisor's "uptime" description)
 VOLATILE_KEYS = {"now", "now_monotonic", "uptime", "description", "loading"}
 VOLATILE_PARTS = ("time", "sequence_counter")
