@@ -244,14 +244,16 @@ class Context:
     def update_process(self, identifier: str, info: LocalProcessInfo, now: float) -> bool:
         """Store an instance's record of a process; False if it is older than the one held.
 
-        A real event clears any forced state (docs/design/status.md#forced-state).
+        A real event clears any forced state (docs/design/status.md#forced-state); a record
+        of a process never started there is no event (a newcomer's first records).
         """
         record = self.process(info.group, info.name)
         held = record.observations.get(identifier)
         if held is not None and info.now_monotonic < held.info.now_monotonic:
             return False
         record.observations[identifier] = Observation(identifier, info, now)
-        record.forced = None
+        if info.start or info.state != ProcessStates.STOPPED:
+            record.forced = None
         record.touch(now)
         self.revision += 1
         for listener in self.process_listeners:

@@ -313,3 +313,42 @@ def test_a_restart_that_found_no_room_arms_no_restart_loop_guard(
     fix.step()
     assert not fix.logged("crashed again")
     assert fix.logged(f"{SRV}:{BUS} crashed (EXITED): RESTART_APPLICATION")
+
+
+def test_a_srv_left_stopped_for_lack_of_room_is_started_when_a_server_rejoins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Soak seed 14, step 108 (seventh run): scen2_srv_03 had run on server_1 and been stopped,
+    then ran on server_3, which was killed; its restart found no room (forced FATAL). server_3
+    came back: its first records (every process STOPPED, never started) cleared the forced
+    state, the application looked cleanly STOPPED, and the DISTRIBUTION left it stopped."""
+    from supvisors_ext.cluster.status import ForcedState
+    from supvisors_ext.jobs.start import NO_RESOURCE
+
+    fix = Fixture(monkeypatch)
+    cluster = fix.cluster
+    fix.run_all("server_1", SRV)
+    fix.advance(1.0)
+    for record in cluster.context.applications[SRV].processes.values():
+        if record.view().running_identifiers:
+            cluster.report("server_1", SRV, record.name, P.STOPPED, fix.now)
+    fix.advance(1.0)
+    fix.run_all("server_3", SRV)
+    server_3 = cluster.context.instances[fix.id("server_3")]
+    server_3.state = InstanceStates.STOPPED
+    lose_processes(cluster.context, server_3, fix.now)
+    forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
+    cluster.context.force_state(SRV, BUS, forced)  # the failed restart
+    assert cluster.context.applications[SRV].status().major_failure
+    # server_3 restarts: its old records are forgotten, its new ones say "never started"
+    fix.advance(5.0)
+    cluster.context.forget_instance(fix.id("server_3"), fix.now)
+    for (nick, group, name), _info in list(cluster.infos.items()):
+        if nick == "server_3" and group == SRV:
+            del cluster.infos[(nick, group, name)]
+            cluster.report("server_3", SRV, name, P.STOPPED, fix.now)
+    server_3.state = InstanceStates.RUNNING
+    assert cluster.context.find_process(SRV, BUS).view().state == P.FATAL
+    assert cluster.context.applications[SRV].status().major_failure
+    fix.driver.start_distribution()
+    assert fix.logged(SRV) or SRV in fix.driver.jobs.starting_applications()
