@@ -33,7 +33,8 @@ class Inbox:
     """Thread-safe queue plus the write end of the wake-up pipe."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[object] = queue.Queue()
+        # SimpleQueue: put/get in C, without the Python-level locks of queue.Queue (issue 18)
+        self.queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
@@ -71,11 +72,9 @@ class Inbox:
     def take_all(self) -> list[object]:
         """Main thread: every queued item, in order."""
         items: list[object] = []
-        while True:
-            try:
-                items.append(self.queue.get_nowait())
-            except queue.Empty:
-                return items
+        while not self.queue.empty():  # the main thread is the only consumer
+            items.append(self.queue.get_nowait())
+        return items
 
     def watch_signals(self) -> bool:
         """Main thread: every signal with a Python handler also writes to the wake-up pipe.

@@ -57,7 +57,7 @@ class Bus:
         self,
         bind_port: int,
         peers: Sequence[PeerEndpoint],
-        inbox: queue.Queue[object],
+        inbox: queue.SimpleQueue[object],
         wakeup: Callable[[], None],
         bind_host: str = "*",
         keys: BusKeys | None = None,

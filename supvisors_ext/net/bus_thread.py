@@ -106,7 +106,7 @@ class BusWorker:
         bind_address: str,
         bind_port: int,
         peers: tuple[PeerEndpoint, ...],
-        inbox: queue.Queue[object],
+        inbox: queue.SimpleQueue[object],
         wakeup: Callable[[], None],
         stop_event: threading.Event,
         keys: BusKeys | None = None,

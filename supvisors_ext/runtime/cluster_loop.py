@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from supvisors_ext import messages
 from supvisors_ext.cluster.context import Context
+from supvisors_ext.cluster.election import CORE_MIN_DELAY
 from supvisors_ext.cluster.engine import Fsm
 from supvisors_ext.cluster.fsm_io import (
     AbortJobs,
@@ -46,6 +47,7 @@ from supvisors_ext.runtime.sync import PeerSync
 RUNNING = InstanceStates.RUNNING
 S = SupvisorsStates
 WORKING = (S.DISTRIBUTION, S.OPERATION, S.CONCILIATION)
+TRANSITIONS = (EnterState, SetInstanceState)
 
 
 class ClusterLoop:
@@ -82,6 +84,8 @@ class ClusterLoop:
         self.on_state_published: Callable[[], None] | None = None
         self.published_state: messages.StateModes | None = None
         self.peer_reports: dict[str, tuple[messages.StateModes, PeerReport]] = {}
+        # the inputs the FSM was last found stable for (evaluate)
+        self.stable_for: tuple[object, ...] | None = None
 
     # ----- running failures and conciliation (docs/design/failures.md)
     def repair_role(self) -> Role:
@@ -161,14 +165,19 @@ class ClusterLoop:
                 return
 
     def evaluate(self) -> None:
-        """Evaluate until stable: a transition changes our own report, which may enable another."""
+        """Evaluate until stable: a transition changes our own report, which may enable another.
+
+        Skipped when nothing it reads changed since it was last stable: the FSM acts only on
+        transitions, so the same inputs give no action (most ticks at rest, issue 18)."""
         self.adopt_user_master()
-        for _ in range(len(SupvisorsStates)):
-            actions = self.fsm.evaluate(self.cluster_view())
-            for action in actions:
-                self.apply(action)
-            if not any(isinstance(action, (EnterState, SetInstanceState)) for action in actions):
-                break
+        if self.inputs_key() != self.stable_for:
+            for _ in range(len(SupvisorsStates)):
+                actions = self.fsm.evaluate(self.cluster_view())
+                for action in actions:
+                    self.apply(action)
+                if not any(isinstance(action, TRANSITIONS) for action in actions):
+                    break
+            self.stable_for = self.inputs_key()
         if self.repair.book.jobs or self.repair.book.system is not None:
             self.driver.step()  # failures noted by this evaluation (a lost instance): act now
         self.publish_state_if_changed()
@@ -180,6 +189,30 @@ class ClusterLoop:
             self.sync.publish_state(state_modes)
             if self.on_state_published is not None:
                 self.on_state_published()  # the `supvisors` event topic (docs/events.md)
+
+    def inputs_key(self) -> tuple[object, ...]:
+        """Everything `cluster_view` gives the FSM, but the clock, of which the FSM only reads
+        whether the two synchronization delays are over (cluster/election.py)."""
+        elapsed = time.monotonic() - self.started_at
+        timeout = float(self.config.synchro_timeout)
+        return (
+            self.fsm.state,
+            self.fsm.master,
+            tuple(
+                (identifier, record.state, record.state_modes, record.stereotypes)
+                for identifier, record in self.context.instances.items()
+            ),
+            bool(self.driver.jobs.start_jobs),
+            bool(self.driver.jobs.stop_jobs),
+            bool(self.context.conflicts()),
+            self.distribution_started and self.driver.distribution_done(),
+            self.global_stop_started and self.driver.global_stop_done(),
+            self.user_sync,
+            self.user_master,
+            self.rules_error,
+            elapsed >= timeout,
+            elapsed >= min(CORE_MIN_DELAY, timeout),
+        )
 
     def state_modes(self) -> messages.StateModes:
         return messages.StateModes(

@@ -129,3 +129,59 @@ def test_end_sync_records_the_users_master(bench: Bench) -> None:
     bench.plugin.fsm.state, bench.plugin.fsm.master = S.SYNCHRONIZATION, ""
     loop.end_sync("")
     assert (loop.user_sync, loop.user_master) == (True, "")
+
+
+def count_evaluations(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from supvisors_ext.cluster.engine import Fsm
+
+    calls: list[int] = []
+    real = Fsm.evaluate
+
+    def counting(fsm, view):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(fsm, view)
+
+    monkeypatch.setattr(Fsm, "evaluate", counting)
+    return calls
+
+
+def test_an_evaluation_with_nothing_new_is_skipped(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: at rest most ticks change nothing the FSM reads; it is not run again."""
+    loop, context = bench.plugin.loop, bench.plugin.context
+    calls = count_evaluations(bench, monkeypatch)
+    loop.evaluate()
+    assert len(calls) == 1
+    loop.evaluate()
+    loop.evaluate()
+    assert len(calls) == 1
+    # a peer's new report is news, even one that changes nothing for the FSM
+    context.instances[PEER].state_modes = loop.state_modes()
+    loop.evaluate()
+    assert len(calls) == 2
+    context.instances[PEER].state = InstanceStates.FAILED  # its ticks stopped
+    loop.evaluate()
+    assert len(calls) >= 3
+    assert context.instances[PEER].state == InstanceStates.STOPPED  # and was acted on
+
+
+def test_a_synchronization_delay_running_out_is_news(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FSM reads the clock only through the synchronization delays: their end re-runs it,
+    with nothing else changed (TIMEOUT ends the synchronization of a lone instance)."""
+    from supvisors_ext.model import SynchronizationOptions
+
+    loop, fsm = bench.plugin.loop, bench.plugin.fsm
+    bench.plugin.context.instances[PEER].state = InstanceStates.STOPPED  # never heard of
+    config = dataclasses.replace(loop.config, synchro_options=(SynchronizationOptions.TIMEOUT,))
+    monkeypatch.setattr(loop, "config", config)
+    fsm.state, fsm.master = S.SYNCHRONIZATION, ""
+    loop.started_at = time.monotonic()
+    loop.evaluate()
+    loop.evaluate()
+    assert fsm.state == S.SYNCHRONIZATION
+    loop.started_at -= loop.config.synchro_timeout  # the delay is over
+    loop.evaluate()
+    assert fsm.state != S.SYNCHRONIZATION
