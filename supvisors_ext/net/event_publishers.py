@@ -14,14 +14,16 @@ Wire formats (Supvisors' own, so its clients work unchanged):
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zmq
 
 from supvisors_ext.eventhub import TOPICS, Event
+
+if TYPE_CHECKING:  # asyncio (2.5 MB) is imported only when the WS link runs (issue 18)
+    import asyncio
 
 QUEUE_SIZE = 10000  # events waiting for the publisher thread before drops start
 WS_WRITE_LIMIT = 1 << 20  # bytes pending towards one WebSocket client before it is dropped
@@ -158,9 +160,13 @@ class WsEventPublisher(QueuedPublisher):
                 pass  # the loop is closed: the thread is ending
 
     def run(self) -> None:
+        import asyncio
+
         asyncio.run(self._serve())
 
     async def _serve(self) -> None:
+        import asyncio
+
         from websockets.asyncio.server import serve
 
         self.wake = asyncio.Event()
