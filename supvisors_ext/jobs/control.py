@@ -75,23 +75,29 @@ class Jobs:
         return application in self.starting_applications() + self.stopping_applications()
 
     def pending_load(self, identifier: str) -> int:
-        total = 0
+        return self.pending_loads().get(identifier, 0)
+
+    def pending_loads(self) -> dict[str, int]:
+        """Load of the requests planned on each instance and not yet running there (a
+        repair's running processes are already in its load), in one walk over the jobs."""
+        totals: dict[str, int] = {}
         for job in self.start_jobs.values():
             for stage in job.stages:
                 for request in stage:
-                    if request.target != identifier:
-                        continue
-                    # not yet running there (a repair's running processes are already in L(i))
+                    target = request.target
                     if (
-                        request.status in (RequestStatus.WAITING, RequestStatus.REQUESTED)
-                        and _state_on(request.record, identifier) not in LOADING_STATES
+                        target
+                        and request.status in (RequestStatus.WAITING, RequestStatus.REQUESTED)
+                        and _state_on(request.record, target) not in LOADING_STATES
                     ):
-                        total += request.record.rules.expected_loading
-        return total
+                        weight = request.record.rules.expected_loading
+                        totals[target] = totals.get(target, 0) + weight
+        return totals
 
     # ----- placement
     def candidates(self) -> list[Candidate]:
         result = []
+        loads, pending = self.context.loads(), self.pending_loads()
         for record in self.context.instances.values():
             network = record.network
             node = (network.machine_id if network is not None else "") or record.id.host
@@ -102,8 +108,8 @@ class Jobs:
                     stereotypes=record.stereotypes,
                     node=node,
                     running=record.state == InstanceStates.RUNNING,
-                    load=self.context.loading(record.identifier),
-                    pending=self.pending_load(record.identifier),
+                    load=loads.get(record.identifier, 0),
+                    pending=pending.get(record.identifier, 0),
                 )
             )
         return result
@@ -179,6 +185,22 @@ class Jobs:
         self._end_start_job(application.name, "replaced by a new start job")
         self.start_jobs[application.name] = job
         return job, self._step_job(application.name, job, now)
+
+    def has_room(
+        self, application: ApplicationRecord, strategy: StartingStrategies, local: str
+    ) -> bool:
+        """Whether an automatic start of the application would place its first stage now
+        (nothing is planned: the retry of a start that found no room asks this first)."""
+        records = list(application.processes.values())
+        stages = build_stages(records, use_wait_exit=True, include_zero=False)
+        if not stages:
+            return False
+        job = self._make_job(application, stages, strategy, local, "")
+        return all(
+            job.placer(request.record) is not None
+            for request in stages[0]
+            if not request.record.view().running_identifiers
+        )
 
     def start_processes(
         self,

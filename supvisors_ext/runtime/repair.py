@@ -33,11 +33,12 @@ from supvisors_ext.cluster.failures import (
 from supvisors_ext.compat import SLOTS
 from supvisors_ext.faults import Faults
 from supvisors_ext.host.log import PluginLogger
-from supvisors_ext.jobs.start import NO_RESOURCE, StartJob
+from supvisors_ext.jobs.start import StartJob
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import ConciliationStrategies, InstanceStates, RunningFailureStrategies
 from supvisors_ext.runtime.admission_client import Ticket
 from supvisors_ext.runtime.driver import Driver
+from supvisors_ext.runtime.room_retry import RoomRetryMixin, found_no_room, runs
 from supvisors_ext.runtime.wholeness import KeepingWhole, WholenessMixin
 
 R = RunningFailureStrategies
@@ -68,7 +69,7 @@ class Conciliating:
     keeper: str | None = None  # a SINGLE_INSTANCE application kept whole on this instance
 
 
-class RepairHandler(WholenessMixin):
+class RepairHandler(WholenessMixin, RoomRetryMixin):
     """Carries out failure jobs and conciliation plans with the driver's jobs."""
 
     def __init__(
@@ -94,6 +95,9 @@ class RepairHandler(WholenessMixin):
         # (Context.revision, live instances) at the previous scan
         self.scanned_key: tuple[int, frozenset[str]] = (-1, frozenset())
         self.tickets: list[tuple[Ticket, Callable[[], None]]] = []
+        self.room_key: tuple[int, frozenset[str]] = (-1, frozenset())
+        self.room_waiting = False
+        self.room_tried: dict[str, float] = {}
         # failure jobs applied and conflicts planned, for the metrics (docs/metrics.md)
         self.failovers = 0
         self.conciliations = 0
@@ -183,6 +187,7 @@ class RepairHandler(WholenessMixin):
         if conciliation is not None:
             self.conciliate(conciliation)
         self._mend_splits(now)
+        self._retry_without_room(now, frozenset(live))
         self.book.forget_guards(now)
 
     def _use_backups(self, now: float) -> None:
@@ -191,9 +196,9 @@ class RepairHandler(WholenessMixin):
             return
         grace = 2.0 + max(5.0, 2 * self.driver.jobs.tick_period)
         for name in list(self.backups.jobs):
-            if _found_no_room(self.context.applications.get(name)):
-                # the Master tried and found no room: an instance that joins retries it (the
-                # DISTRIBUTION repair); a retry now could take the room of a restart under way
+            if found_no_room(self.context.applications.get(name)):
+                # the Master tried and found no room: it retries once room appears
+                # (room_retry.py); a retry here could take the room of a restart under way
                 del self.backups.jobs[name]
         for job in self.backups.due(self.context, self.busy, now, grace):
             self.logger.warn(f"{job.application}: {job.strategy.name} left undone by the Master")
@@ -220,7 +225,7 @@ class RepairHandler(WholenessMixin):
             return
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
-            if strategy != R.STOP_APPLICATION and _runs(application):
+            if strategy != R.STOP_APPLICATION and runs(application):
                 # a restart cut short by an election: its failed processes run again, but its
                 # later stages may not (the automatic start left it to this job)
                 self._complete(job.application)
@@ -233,7 +238,7 @@ class RepairHandler(WholenessMixin):
             self.logger.warn(f"{job.application}: running failure, restarting it")
             self.book.restarting(job.application, job.namespecs)
             namespecs = frozenset(job.namespecs)
-            if _runs(application):
+            if runs(application):
                 stop = self.driver.stop_application(application)
                 self.restarts[job.application] = Restart(job.application, stop, namespecs)
             else:
@@ -381,17 +386,6 @@ class RepairHandler(WholenessMixin):
         job = FailureJob(record.group, strategy, {record.namespec}, ["conciliation"])
         self.logger.warn(f"{record.namespec}: conciliation applies {strategy.name}")
         self._apply(job)
-
-
-def _found_no_room(application: ApplicationRecord | None) -> bool:
-    return application is not None and any(
-        record.forced is not None and record.forced.reason == NO_RESOURCE
-        for record in application.processes.values()
-    )
-
-
-def _runs(application: ApplicationRecord) -> bool:
-    return any(record.view().running_identifiers for record in application.processes.values())
 
 
 def _stop_time(record: ProcessRecord) -> float:

@@ -352,3 +352,53 @@ def test_a_srv_left_stopped_for_lack_of_room_is_started_when_a_server_rejoins(
     assert cluster.context.applications[SRV].status().major_failure
     fix.driver.start_distribution()
     assert fix.logged(SRV) or SRV in fix.driver.jobs.starting_applications()
+
+
+def test_a_srv_that_found_no_room_is_started_once_a_conciliation_frees_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Soak seed 14, step 185 (eighth run): a partition left scen2_srv_03 running on both
+    sides. The DISTRIBUTION that followed the heal counted its load twice and found no room
+    for scen2_srv_02 (forced FATAL); the conciliation then stopped the second copy, and
+    nothing tried scen2_srv_02 again. The Master now retries once its first stage fits."""
+    from supvisors_ext.cluster.status import ForcedState
+    from supvisors_ext.jobs.start import NO_RESOURCE
+
+    fix = Fixture(monkeypatch)
+    cluster = fix.cluster
+    fix.cluster.set_instance("server_3", InstanceStates.STOPPED)
+    for nick in ("server_1", "server_2"):  # srv_01 and srv_02 twice: conflicts, both full
+        for group in ("scen2_srv_01", "scen2_srv_02"):
+            fix.run_all(nick, group)
+    forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
+    cluster.context.force_state(SRV, BUS, forced)  # the DISTRIBUTION found no room
+    fix.step()
+    assert not fix.logged("room found")  # the conflicts inflate the loads: not yet
+    fix.advance(1.0)
+    for group in ("scen2_srv_01", "scen2_srv_02"):  # the conciliation stops the copies
+        for record in cluster.context.applications[group].processes.values():
+            if fix.id("server_2") in record.view().running_identifiers:
+                cluster.report("server_2", group, record.name, P.STOPPED, fix.now)
+    fix.step()
+    assert fix.logged(f"{SRV}: room found, starting it again")
+    assert SRV in fix.driver.jobs.starting_applications()
+    assert [ident for ident, _ in fix.sync.remote("start")] == [fix.id("server_2")]
+
+
+def test_no_retry_while_there_is_still_no_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every server full: the forced FATAL stays, and nothing is attempted (no log, no job)."""
+    from supvisors_ext.cluster.status import ForcedState
+    from supvisors_ext.jobs.start import NO_RESOURCE
+
+    fix = Fixture(monkeypatch)
+    for nick in ("server_2", "server_3"):
+        fix.cluster.set_instance(nick, InstanceStates.STOPPED)
+    for group in ("scen2_srv_01", "scen2_srv_02"):
+        fix.run_all("server_1", group)  # the only server left, full
+    forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
+    fix.cluster.context.force_state(SRV, BUS, forced)
+    for _ in range(3):
+        fix.advance(10.0)
+        fix.cluster.report("server_1", "scen2_srv_01", BUS, P.RUNNING, fix.now)  # any change
+        fix.step()
+    assert not fix.logged("room found") and SRV not in fix.driver.jobs.starting_applications()
