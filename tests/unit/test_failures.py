@@ -150,6 +150,24 @@ def test_second_crash_soon_after_a_restart_stops_instead(cluster: Cluster) -> No
     assert book.jobs.pop(SRV).strategy == R.RESTART_APPLICATION
 
 
+def test_a_loss_soon_after_a_restart_is_no_restart_loop(cluster: Cluster) -> None:
+    """Soak seed 14, step 206 (ninth run): scen2_srv_06 was restarted after a crash of its
+    bus; 10 s later its server was hung and declared lost. The loss was taken for a second
+    crash (`crashed again within 10 s`) and the application was stopped for good. The guard
+    is against a program that crashes again; a lost instance says nothing of the program."""
+    book = FailureBook()
+    add_crash(book, cluster, SRV, BUS)
+    job = book.jobs.pop(SRV)
+    book.restarting(SRV, job.namespecs)
+    book.restarted(SRV, 2.0)
+    loss = Failure(cluster.record(SRV, BUS), cluster.id("server_1"), True, "server_1 lost")
+    line = book.add(loss, 5.0)
+    assert "crashed again" not in line
+    assert book.jobs.pop(SRV).strategy == R.RESTART_APPLICATION
+    add_crash(book, cluster, SRV, BUS, now=6.0)  # a real crash in the guard still stops it
+    assert book.jobs.pop(SRV).strategy == R.STOP_APPLICATION
+
+
 def test_restart_process_promoted_when_the_application_is_stopped(cluster: Cluster) -> None:
     job = FailureJob(SRV, R.RESTART_PROCESS, {f"{SRV}:{BUS}"})
     assert resolve_strategy(job, cluster.context) == R.RESTART_PROCESS  # RUNNING
