@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from supvisors_ext.cluster.admission import GrantBook
 from supvisors_ext.cluster.context import ApplicationRecord, Context, ProcessRecord
@@ -60,6 +61,8 @@ class Driver:
         # failure handling, after each pass of the jobs (set by the plugin)
         self.after_step: Callable[[], None] = lambda: None
         self.last_distribution_size = 0
+        # remote starts held to be sent together (remote_starts_batched), per target
+        self._remote_batch: dict[str, list[StartCommand]] | None = None
 
     @property
     def local(self) -> str:
@@ -168,7 +171,26 @@ class Driver:
                     self.logger.warn(f"{command.application}: starting failure, stopping it")
                     self.stop_application(application)
         for identifier, starts in remote.items():
-            self._start_remote(identifier, starts)
+            if self._remote_batch is not None:
+                self._remote_batch.setdefault(identifier, []).extend(starts)
+            else:
+                self._start_remote(identifier, starts)
+
+    @contextmanager
+    def remote_starts_batched(self) -> Iterator[None]:
+        """The remote starts planned meanwhile go out as one call per target at the end: the
+        automatic start of 100 applications is then 1 call per server instead of 33 calls in
+        a row, whose last ones missed the STARTING deadline (issue 18, X=100)."""
+        if self._remote_batch is not None:
+            yield  # nested: the outer window sends them
+            return
+        self._remote_batch = {}
+        try:
+            yield
+        finally:
+            batch, self._remote_batch = self._remote_batch, None
+            for identifier, starts in batch.items():
+                self._start_remote(identifier, starts)
 
     def force_fatal(self, record: ProcessRecord, reason: str) -> None:
         """A spawn error found before spawning: show the process FATAL with the reason."""
@@ -270,6 +292,10 @@ class Driver:
     def _advance_distribution(self) -> None:
         if not self.distribution_active:
             return
+        with self.remote_starts_batched():
+            self._advance_distribution_groups()
+
+    def _advance_distribution_groups(self) -> None:
         self._use_auto_tickets()
         while self.distribution:
             group = self.distribution[0]

@@ -262,3 +262,20 @@ def test_abort_drops_jobs_grants_and_sequences(setup: Setup) -> None:
     setup.driver.abort()
     assert not setup.driver.jobs.start_jobs and not setup.driver.admission.held
     assert not setup.driver.local_starts and setup.driver.distribution_done()
+
+
+def test_remote_starts_planned_together_go_out_as_one_call_per_target(setup: Setup) -> None:
+    """Issue 18, X=100: the automatic start planned 33 applications on each server and sent
+    33 calls in a row to each; the last ones missed the STARTING deadline."""
+    from supvisors_ext.jobs.start import StartCommand
+
+    b = setup.id("b")
+    with setup.driver.remote_starts_batched():
+        setup.driver.execute([StartCommand(b, "web:db", "")])
+        with setup.driver.remote_starts_batched():  # nested: sent by the outer window
+            setup.driver.execute([StartCommand(b, "batch:job", "")])
+        assert not setup.sync.take("start_args(")
+    [call] = setup.sync.take("start_args(")
+    assert call.identifier == b and call.what == "start_args(web:db, batch:job)"
+    setup.driver.execute([StartCommand(b, "misc:tool", "")])  # outside: at once
+    assert len(setup.sync.take("start_args(misc:tool)")) == 1
