@@ -21,7 +21,13 @@ from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.disabilities import DisabilitiesFile
 from supvisors_ext.host.http_sockets import enable_nodelay
 from supvisors_ext.host.log import PluginLogger
-from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker, WakeupDispatcher
+from supvisors_ext.host.mainloop import (
+    Inbox,
+    TickDue,
+    Ticker,
+    WakeupDispatcher,
+    shorten_gil_switch_interval,
+)
 from supvisors_ext.host.numprocs import NumprocsEditor
 from supvisors_ext.model import RunningFailureStrategies
 from supvisors_ext.net.bus_thread import BusFailure
@@ -149,6 +155,7 @@ class SupvisorsPlugin:
 
     def on_running(self, _event: object) -> None:
         """First event-loop iteration, after the daemonizing fork: create threads and pipes."""
+        shorten_gil_switch_interval()  # a publication leaves at once (docs/architecture.md)
         self.inbox = Inbox()
         self.dispatcher = WakeupDispatcher(self.inbox, self.on_items, self.logger)
         self.dispatcher.register(self.adapter.socket_map())
