@@ -40,6 +40,9 @@ WEIGHTS = {
 NETNS_ONLY = {"partition"}
 UNAVAILABLE = {"bus_port_cut": "needs iptables/nft inside the namespaces: not installed here"}
 CALL_TIMEOUT = 120.0  # a waiting call must return before this (it documents 600 s)
+# what an outcome says when a waiting call did not return in time (a violation); the faults
+# the plugin returns may say "no answer within 10 s" of a peer: that is an answer
+CALL_HUNG = f"caller gave up after {CALL_TIMEOUT:g} s"
 
 
 @dataclass
@@ -210,7 +213,7 @@ def _call(soak: Soak, nick: str, method: str, *args: Any) -> str:
     except xmlrpc.client.Fault as exc:
         return f"{nick}: fault {exc.faultCode} {exc.faultString[:80]}"
     except TimeoutError:
-        raise RuntimeError(f"{method}{args} on {nick}: no answer within {CALL_TIMEOUT} s") from None
+        raise RuntimeError(f"{method}{args} on {nick}: {CALL_HUNG}") from None
 
 
 def _start_race(soak: Soak, fault: Fault) -> str:

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.chaoslib.faults import UNAVAILABLE, Fault, carry_out_all, draw, kinds
+from bench.chaoslib.faults import CALL_HUNG, UNAVAILABLE, Fault, carry_out_all, draw, kinds
 from bench.chaoslib.invariants import log_tracebacks, snapshot, violations
 from bench.chaoslib.setup import INACTIVITY, NICKS, TICK, Soak, build
 
@@ -116,7 +116,7 @@ class Chaos:
         deadline = self.deadline(faults)
         status, elapsed, found = wait_invariants(soak, deadline, self.args.late_grace)
         found += log_tracebacks(soak, self.log_offsets)
-        found += [f"{f.describe()}: {f.outcome}" for f in faults if "no answer within" in f.outcome]
+        found += [f"{f.describe()}: {f.outcome}" for f in faults if CALL_HUNG in f.outcome]
         entry = {
             "number": number,
             "faults": [asdict(f) for f in faults],
