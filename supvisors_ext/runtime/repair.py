@@ -208,6 +208,11 @@ class RepairHandler(WholenessMixin, RoomRetryMixin):
         """The driver dropped its jobs (election, stop states): a restart under way is noted
         again, for this instance if it stays Master, or held if it follows (issue 14)."""
         for name, restart in self.restarts.items():
+            guard = self.book.guards.get(name)
+            if guard is not None and guard[1] is None:
+                # the restart never got to its start-up: its guard would never end (forget_guards
+                # drops ended ones only) and take any later crash for a loop (chaos soak)
+                del self.book.guards[name]
             if name not in self.book.jobs:
                 why = ["interrupted by an election"]
                 self.book.jobs[name] = FailureJob(
@@ -225,6 +230,9 @@ class RepairHandler(WholenessMixin, RoomRetryMixin):
             return
         if not still_relevant(job, strategy, self.context):
             self.logger.info(f"{job.application}: {strategy.name} no longer needed")
+            guard = self.book.guards.get(job.application)
+            if guard is not None and guard[1] is None:
+                del self.book.guards[job.application]  # no restart under way: nothing to guard
             if strategy != R.STOP_APPLICATION and runs(application):
                 # a restart cut short by an election: its failed processes run again, but its
                 # later stages may not (the automatic start left it to this job)

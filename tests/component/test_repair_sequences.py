@@ -402,3 +402,37 @@ def test_no_retry_while_there_is_still_no_room(monkeypatch: pytest.MonkeyPatch) 
         fix.cluster.report("server_1", "scen2_srv_01", BUS, P.RUNNING, fix.now)  # any change
         fix.step()
     assert not fix.logged("room found") and SRV not in fix.driver.jobs.starting_applications()
+
+
+def test_a_restart_dropped_by_an_election_leaves_no_restart_loop_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Soak seed 14, step 275 (tenth run): a crash of srv_04's bus began a restart (its
+    restart-loop guard armed until the start-up ends); an election aborted it; noted again,
+    it was no longer needed (the bus ran again) and never started. Its guard never ended: a
+    crash 40 s later was taken for `crashed again within 10 s` and stopped srv_04 for good."""
+    fix = Fixture(monkeypatch)
+    fix.run_all("server_1", SRV)
+    fix.step()
+    fix.cluster.report("server_1", SRV, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    assert SRV in fix.repair.restarts  # in its stop phase, guard armed
+    fix.driver.abort()
+    fix.repair.abort()
+    fix.cluster.run("server_1", SRV, BUS, fix.now)  # the bus runs again (someone started it)
+    fix.step()
+    assert fix.logged(f"{SRV}: RESTART_APPLICATION no longer needed")
+    for record in fix.cluster.context.applications[SRV].processes.values():
+        if record.rules.wait_exit:  # the completion ran the rest: every job is over
+            fix.cluster.exit_ok("server_1", SRV, record.name, fix.now)
+            fix.step()
+    fix.run_all("server_1", SRV)
+    fix.step()
+    assert SRV not in fix.driver.jobs.starting_applications() and SRV not in fix.repair.restarts
+    fix.advance(40.0)
+    before = len(fix.logger.lines)
+    fix.cluster.report("server_1", SRV, BUS, P.EXITED, fix.now, expected=False)
+    fix.step()
+    later = fix.logger.lines[before:]
+    assert f"{SRV}:{BUS} crashed (EXITED): RESTART_APPLICATION" in later
+    assert not any("crashed again" in line for line in later)
