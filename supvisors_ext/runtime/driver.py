@@ -18,7 +18,13 @@ from supvisors_ext.cluster.status import ForcedState
 from supvisors_ext.host.adapter import SupervisorAdapter
 from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.control import Command, Jobs
-from supvisors_ext.jobs.start import ForceCommand, StartCommand, StartJob, StopApplicationCommand
+from supvisors_ext.jobs.start import (
+    NO_RESOURCE,
+    ForceCommand,
+    StartCommand,
+    StartJob,
+    StopApplicationCommand,
+)
 from supvisors_ext.jobs.stop import StopCommand, StopJob
 from supvisors_ext.model import InstanceStates, ProcessStates, StartingStrategies
 from supvisors_ext.net.peers import PeerReply, call
@@ -61,6 +67,9 @@ class Driver:
         # failure handling, after each pass of the jobs (set by the plugin)
         self.after_step: Callable[[], None] = lambda: None
         self.last_distribution_size = 0
+        # applications whose automatic start or repair found no room: the Master starts them
+        # again once room appears (room_retry.py); a user's failed start is not retried
+        self.no_room_automatic: set[str] = set()
         # remote starts held to be sent together (remote_starts_batched), per target
         self._remote_batch: dict[str, list[StartCommand]] | None = None
 
@@ -328,7 +337,13 @@ class Driver:
                 why = ticket.reason or "the Master did not answer"
                 self.logger.info(f"{name} not started automatically: {why}")
                 continue
-            self.start_application(application, application.rules.starting_strategy)
+            job = self.start_application(application, application.rules.starting_strategy)
+            self.note_no_room(name, job)
+
+    def note_no_room(self, name: str, job: StartJob) -> None:
+        """An automatic start or a repair that found no room is to be tried again."""
+        if job.ended and any(NO_RESOURCE in failure for failure in job.failures):
+            self.no_room_automatic.add(name)
 
     def starting_anywhere(self, name: str) -> bool:
         """Some instance (this one included) has a start job for the application."""

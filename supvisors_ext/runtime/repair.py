@@ -307,6 +307,7 @@ class RepairHandler(WholenessMixin, RoomRetryMixin):
         self.restarts.pop(name, None)
         if job.failures:
             self.logger.warn(f"{name}: restart failed: {'; '.join(job.failures)}")
+            self.driver.note_no_room(name, job)
             # nothing of it was left running (STOP) or placed (no room): a later crash, of a
             # run started by someone else, is no restart loop (chaos soak, bench/CHAOS.md)
             self.book.guards.pop(name, None)

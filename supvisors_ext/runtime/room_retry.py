@@ -3,7 +3,9 @@
 Part of the repair handler (`repair.py`). A DISTRIBUTION or a restart that finds every server
 full forces the first process FATAL with `No resource available`. Room comes back in many ways:
 an instance joins, a conciliation stops the second copy of another application whose loads
-were counted twice, someone stops an application. The Master then starts it again, when:
+were counted twice, someone stops an application. Only the starts the cluster made itself are
+retried (the automatic start and the repairs, `Driver.no_room_automatic`): a user's start that
+found no room is the user's to retry. The Master then starts it again, when:
 nothing of it runs, no job or pending failure concerns it, no conflict inflates the loads, the
 automatic start is over, and its first stage would be placed now (`Jobs.has_room`). Checked when
 a record or the live set changed; one attempt per application every `retry_period` at most
@@ -64,7 +66,12 @@ class RoomRetryMixin:
             if rules is None or rules.start_sequence <= 0 or not found_no_room(application):
                 continue
             name = application.name
-            if runs(application) or self.busy(name) or name in self.book.jobs:
+            wanted = self.driver.no_room_automatic
+            if name in wanted and runs(application):
+                wanted.discard(name)  # started meanwhile, by anybody
+            if name not in wanted or runs(application) or self.busy(name):
+                continue
+            if name in self.book.jobs:
                 continue
             if now - self.room_tried.get(name, float("-inf")) < self.retry_period():
                 self.room_waiting = True
@@ -73,5 +80,6 @@ class RoomRetryMixin:
             if not jobs.has_room(application, strategy, self.driver.local):
                 continue
             self.room_tried[name] = now
+            wanted.discard(name)  # noted again if this start finds no room either
             self.logger.warn(f"{name}: room found, starting it again")
             self._restart_start(application, frozenset())

@@ -361,7 +361,6 @@ def test_a_srv_that_found_no_room_is_started_once_a_conciliation_frees_it(
     sides. The DISTRIBUTION that followed the heal counted its load twice and found no room
     for scen2_srv_02 (forced FATAL); the conciliation then stopped the second copy, and
     nothing tried scen2_srv_02 again. The Master now retries once its first stage fits."""
-    from supvisors_ext.cluster.status import ForcedState
     from supvisors_ext.jobs.start import NO_RESOURCE
 
     fix = Fixture(monkeypatch)
@@ -370,8 +369,11 @@ def test_a_srv_that_found_no_room_is_started_once_a_conciliation_frees_it(
     for nick in ("server_1", "server_2"):  # srv_01 and srv_02 twice: conflicts, both full
         for group in ("scen2_srv_01", "scen2_srv_02"):
             fix.run_all(nick, group)
-    forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
-    cluster.context.force_state(SRV, BUS, forced)  # the DISTRIBUTION found no room
+    # the DISTRIBUTION finds no room for srv_03 (the others run: left out here, their
+    # wait_exit checks never exit in this double)
+    fix.driver.start_distribution(exclude={"scen2_srv_01", "scen2_srv_02"})
+    assert fix.logged(f"{SRV}:{BUS} forced FATAL: {NO_RESOURCE}")
+    assert SRV in fix.driver.no_room_automatic
     fix.step()
     assert not fix.logged("room found")  # the conflicts inflate the loads: not yet
     fix.advance(1.0)
@@ -397,6 +399,7 @@ def test_no_retry_while_there_is_still_no_room(monkeypatch: pytest.MonkeyPatch) 
         fix.run_all("server_1", group)  # the only server left, full
     forced = ForcedState(P.FATAL, NO_RESOURCE, "", fix.now)
     fix.cluster.context.force_state(SRV, BUS, forced)
+    fix.driver.no_room_automatic.add(SRV)  # an automatic start found no room
     for _ in range(3):
         fix.advance(10.0)
         fix.cluster.report("server_1", "scen2_srv_01", BUS, P.RUNNING, fix.now)  # any change
