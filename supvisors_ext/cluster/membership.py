@@ -66,8 +66,8 @@ class Membership:
         record = self.context.instances.get(identifier)
         return record is not None and record.state in (I.CHECKED, I.RUNNING)
 
-    def on_local_tick(self, now: float, wall: float) -> list[str]:
-        """Count our tick and declare silent peers FAILED; return their identifiers."""
+    def on_local_tick(self, now: float, wall: float) -> None:
+        """Count a pass of our main-thread tick and keep the local record fresh."""
         self.counter += 1
         local = self.context.local
         tick = local.tick
@@ -76,14 +76,15 @@ class Membership:
         tick.remote_time = tick.local_time = wall
         if local.state == I.STOPPED:
             local.state = I.CHECKED  # the local instance loads its own data directly
-        failed = []
-        for record in self.context.instances.values():
-            if record is local or record.state not in WATCHED:
-                continue
-            if self.counter - record.tick.local_sequence_counter > self.inactivity_ticks:
-                record.state = I.FAILED
-                failed.append(record.identifier)
-        return failed
+
+    def on_peer_silent(self, identifier: str) -> bool:
+        """The bus thread heard no tick from a peer for too long: FAILED when it was watched
+        (docs/design/state-machine.md#instance-states); True if it changed."""
+        record = self.context.instances.get(identifier)
+        if record is None or record is self.context.local or record.state not in WATCHED:
+            return False
+        record.state = I.FAILED
+        return True
 
     def on_peer_tick(self, tick: PeerTick, now: float, wall: float) -> bool:
         """Record a peer's heartbeat; True when a handshake must start (STOPPED → CHECKING)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from supvisors_ext.compat import SLOTS
 from supvisors_ext.host.log import PluginLogger
+from supvisors_ext.host.thread_names import name_os_thread
 
 # How long a thread that wants the GIL waits for the thread holding it to let go (CPython's
 # default is 5 ms). supervisord's main thread runs Python for milliseconds after it publishes a
@@ -165,8 +166,10 @@ class Ticker:
     """Thread putting a `TickDue` in the inbox every `period` seconds (drift-free schedule),
     and waking the main loop at requested instants (`wake_at`).
 
-    supervisord promotes a process to RUNNING only when its loop runs after `startsecs`
-    (`supervisor/process.py` `transition`); an alarm at that instant saves up to a poll period.
+    The main thread may change the period (`set_period`): it ticks slower when the cluster is at
+    rest (runtime/plugin.py). supervisord promotes a process to RUNNING only when its loop runs
+    after `startsecs` (`supervisor/process.py` `transition`); an alarm at that instant saves up
+    to a poll period.
     """
 
     def __init__(self, inbox: Inbox, period: float) -> None:
@@ -175,9 +178,11 @@ class Ticker:
         self._stop = threading.Event()
         self._changed = threading.Condition()
         self._alarms: list[float] = []  # heap of monotonic instants
+        self._last_tick = self._next_tick = time.monotonic()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._last_tick = self._next_tick = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="supvisors-ticker")
         self._thread.start()
 
@@ -187,21 +192,34 @@ class Ticker:
             heapq.heappush(self._alarms, when)
             self._changed.notify()
 
+    def set_period(self, period: float) -> None:
+        """Any thread: tick every `period` seconds from now on; a shorter period takes effect
+        at once (the next tick comes at most `period` after the last one)."""
+        if period <= 0:
+            raise ValueError(f"tick period must be positive: {period!r}")
+        with self._changed:
+            if period == self.period:
+                return
+            self.period = period
+            self._next_tick = min(self._next_tick, self._last_tick + period)
+            self._changed.notify()
+
     def _run(self) -> None:
-        next_tick = time.monotonic()
+        name_os_thread()
         while not self._stop.is_set():
-            now = time.monotonic()
-            if now >= next_tick:
-                self.inbox.put(TickDue(now))
-                next_tick += self.period
-                if next_tick < now:
-                    next_tick = now + self.period  # suspended or overloaded: no burst
             with self._changed:
+                now = time.monotonic()
+                if now >= self._next_tick:
+                    self.inbox.put(TickDue(now))
+                    self._last_tick = now
+                    self._next_tick += self.period
+                    if self._next_tick < now:
+                        self._next_tick = now + self.period  # suspended or overloaded: no burst
                 if self._alarms and self._alarms[0] <= now:
                     while self._alarms and self._alarms[0] <= now:
                         heapq.heappop(self._alarms)
                     self.inbox.wakeup()
-                deadline = min([next_tick, *self._alarms[:1]])
+                deadline = min([self._next_tick, *self._alarms[:1]])
                 if not self._stop.is_set():
                     self._changed.wait(max(0.0, deadline - time.monotonic()))
 

@@ -13,6 +13,9 @@ Threads and ownership (docs/architecture.md#thread-model):
   NOBLOCK; `connect`, `disconnect` and stop travel the same way as control messages, so they are
   applied in order with publications. When the PAIR queue is full or the context is gone, the
   message is dropped and counted: `publish` never blocks and never raises a zmq error.
+* Heartbeat: the bus thread itself publishes our TICK every tick period and counts the peers'
+  ticks (`HeartbeatPlan`, `PeerSilent`), so liveness does not depend on supervisord's main loop
+  being free, and the main loop need not wake at every tick (docs/design/bus.md#heartbeat).
 * The main PAIR end *connects* and the bus end *binds*: an inproc connect made before the bind
   already queues messages, so nothing sent right after `start()` is lost and `start()` does not
   wait for the thread.
@@ -45,6 +48,7 @@ from supvisors_ext.net.bus_thread import (
     STOP,
     THREAD_NAME,
     BusWorker,
+    HeartbeatPlan,
     PeerEndpoint,
     set_common_options,
 )
@@ -61,10 +65,12 @@ class Bus:
         wakeup: Callable[[], None],
         bind_host: str = "*",
         keys: BusKeys | None = None,
+        heartbeat: HeartbeatPlan | None = None,
     ) -> None:
         """Store the configuration; creates no context, socket or thread (safe before the fork).
 
-        With `keys` the bus is authenticated and encrypted (CURVE); without, it is plain.
+        With `keys` the bus is authenticated and encrypted (CURVE); without, it is plain. With
+        `heartbeat` the bus thread publishes our TICK and reports silent peers (`PeerSilent`).
         """
         if not 1 <= bind_port <= 65535:
             raise ValueError(f"bus port out of range 1..65535: {bind_port}")
@@ -78,6 +84,7 @@ class Bus:
         self._inbox = inbox
         self._wakeup = wakeup
         self._keys = keys
+        self._heartbeat = heartbeat
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
         self._pair: zmq.Socket[bytes] | None = None
         self._thread: threading.Thread | None = None
@@ -116,6 +123,7 @@ class Bus:
             self._wakeup,
             self._stop_event,
             self._keys,
+            self._heartbeat,
         )
         self._context, self._pair = context, pair
         self._thread = threading.Thread(target=worker.run, name=THREAD_NAME)

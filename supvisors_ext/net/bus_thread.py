@@ -10,12 +10,14 @@ from __future__ import annotations
 import queue
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import zmq
 
 from supvisors_ext.compat import SLOTS
+from supvisors_ext.host.thread_names import name_os_thread
 from supvisors_ext.keys import BusKeys
 from supvisors_ext.message_decoder import decode
 from supvisors_ext.messages import (
@@ -25,6 +27,7 @@ from supvisors_ext.messages import (
     StateMessage,
     StateModes,
     TickMessage,
+    encode,
 )
 from supvisors_ext.net.bus_security import AuthRefused, BusGuard
 
@@ -77,6 +80,60 @@ class Dropped:
 
 
 @dataclass(frozen=True, **SLOTS)
+class PeerSilent:
+    """Inbox item: a peer sent no tick for more than `HeartbeatPlan.inactivity_ticks` of ours
+    (reported once per silence; its next tick is handed over at once)."""
+
+    identifier: str
+    ticks: int  # our heartbeats since its last tick
+
+
+@dataclass(frozen=True, **SLOTS)
+class HeartbeatPlan:
+    """What the bus thread needs to publish our TICK and to watch the peers' ones.
+
+    The heartbeat lives on the bus thread, not on supervisord's main thread, so that a main loop
+    busy for a second (hundreds of process records at a large launch) is not taken for a dead
+    instance, and so that the main loop may sleep at rest (docs/design/bus.md#heartbeat).
+    """
+
+    identifier: str
+    nick: str
+    http_port: int
+    internal_port: int
+    stereotypes: tuple[str, ...]
+    run_id: str
+    period: float  # seconds between two ticks
+    inactivity_ticks: int  # a peer silent for more of our ticks than this is reported
+
+    def __post_init__(self) -> None:
+        if self.period <= 0:
+            raise ValueError(f"heartbeat period must be positive: {self.period!r}")
+        if self.inactivity_ticks < 1:
+            raise ValueError(f"inactivity_ticks must be at least 1: {self.inactivity_ticks!r}")
+
+    def tick(self, counter: int, now: float, wall: float) -> TickMessage:
+        return TickMessage(
+            identifier=self.identifier,
+            now_monotonic=now,
+            nick_identifier=self.nick,
+            sequence_counter=counter,
+            when=wall,
+            when_monotonic=now,
+            http_port=self.http_port,
+            internal_port=self.internal_port,
+            stereotypes=self.stereotypes,
+            run_id=self.run_id,
+        )
+
+
+@dataclass(frozen=True, **SLOTS)
+class BusReady:
+    """Inbox item: the PUB socket is bound and the peers are being connected; until then the
+    instance stays OFF (a bind failure gives a BusFailure instead)."""
+
+
+@dataclass(frozen=True, **SLOTS)
 class BusFailure:
     """Inbox item: the bus thread ended on a fatal error (e.g. the bus port cannot be bound)."""
 
@@ -110,6 +167,7 @@ class BusWorker:
         wakeup: Callable[[], None],
         stop_event: threading.Event,
         keys: BusKeys | None = None,
+        heartbeat: HeartbeatPlan | None = None,
     ) -> None:
         self._context = context
         self._guard = BusGuard(context, keys, self._report)
@@ -124,9 +182,15 @@ class BusWorker:
         self._stop_event = stop_event
         self._sockets: list[zmq.Socket[bytes]] = []
         self._connected: dict[str, str] = {}  # identifier -> tcp address
+        self._heartbeat = heartbeat
+        self._beats = 0  # our ticks published so far
+        self._next_beat = 0.0  # monotonic instant of the next one
+        self._heard_at: dict[str, int] = {}  # peer -> our beat count at its last tick
+        self._silent: set[str] = set()  # peers reported silent and not heard since
 
     def run(self) -> None:
         """Thread target: serve until stopped; any failure becomes a BusFailure item."""
+        name_os_thread()
         try:
             self._run()
         except Exception as exc:  # the thread must end cleanly and say why, never die silently
@@ -176,6 +240,7 @@ class BusWorker:
         self._sockets.append(monitor)
         for peer in self._peers:
             self._connect(sub, peer.identifier, peer.address)
+        self._report(BusReady())
         self._serve(pair, pub, sub, monitor, zap)
 
     def _serve(
@@ -192,8 +257,9 @@ class BusWorker:
         poller.register(monitor, zmq.POLLIN)
         if zap is not None:
             poller.register(zap, zmq.POLLIN)
+        self._next_beat = time.monotonic()
         while not self._stop_event.is_set():
-            ready = dict(poller.poll(POLL_MS))
+            ready = dict(poller.poll(self._poll_timeout_ms()))
             if zap is not None and zap in ready:
                 self._guard.authenticate(BATCH)
             if sub in ready:
@@ -202,6 +268,41 @@ class BusWorker:
                 self._relink(sub, monitor)
             if pair in ready and not self._drain_control(pair, pub, sub):
                 return
+            if self._heartbeat is not None and time.monotonic() >= self._next_beat:
+                self._drain_inbound(sub)  # ticks already received count before the check
+                self._beat(self._heartbeat, pub)
+
+    def _poll_timeout_ms(self) -> int:
+        if self._heartbeat is None:
+            return POLL_MS
+        delay = self._next_beat - time.monotonic()
+        return max(0, min(POLL_MS, int(delay * 1000) + 1))
+
+    def _beat(self, plan: HeartbeatPlan, pub: zmq.Socket[bytes]) -> None:
+        """Publish our TICK, then report the peers silent for too many of our ticks.
+
+        Silence is counted in our ticks, not in seconds: after this process was stopped or
+        starved for a while, one tick passes, not many, so no peer is declared silent before
+        its queued ticks are read (the schedule skips the missed beats, without a burst)."""
+        now = time.monotonic()
+        self._beats += 1
+        self._next_beat += plan.period
+        if self._next_beat <= now:
+            self._next_beat = now + plan.period
+        try:
+            pub.send_multipart(encode(plan.tick(self._beats, now, time.time())), zmq.NOBLOCK)
+        except zmq.Again:  # PUB drops at HWM rather than raising; belt and braces
+            pass
+        silent = [
+            identifier
+            for identifier, heard_at in self._heard_at.items()
+            if identifier not in self._silent and self._beats - heard_at > plan.inactivity_ticks
+        ]
+        for identifier in silent:
+            self._silent.add(identifier)
+            self._inbox.put(PeerSilent(identifier, self._beats - self._heard_at[identifier]))
+        if silent:
+            self._wake()
 
     def _drain_inbound(self, sub: zmq.Socket[bytes]) -> None:
         """Decode up to a batch of messages into the inbox, then wake the main thread once.
@@ -231,18 +332,25 @@ class BusWorker:
 
     def _is_urgent(self, message: Message) -> bool:
         """Everything but a routine heartbeat or an unchanged STATE refresh: a sender's first
-        tick (or one after it restarted: a new run id, or a counter that went back) starts a
-        handshake, which must not wait for our next tick; a STATE equal to the sender's previous
-        one carries no news (it is still queued, for the next local tick)."""
+        tick (or one after a silence, or after it restarted: a new run id, or a counter that
+        went back) starts a handshake, which must not wait for our next tick; a STATE equal to
+        the sender's previous one carries no news (it is still queued, for the next local
+        tick)."""
         if isinstance(message, StateMessage):
             last_state = self._states.get(message.identifier)
             self._states[message.identifier] = message.state_modes
             return last_state != message.state_modes
         if not isinstance(message, TickMessage):
             return True
-        last = self._tick_counters.get(message.identifier)
-        self._tick_counters[message.identifier] = (message.run_id, message.sequence_counter)
-        if last is None:
+        sender = message.identifier
+        back = False
+        if sender in self._connected:  # only our peers: a forged name must not grow the table
+            self._heard_at[sender] = self._beats
+            back = sender in self._silent
+            self._silent.discard(sender)
+        last = self._tick_counters.get(sender)
+        self._tick_counters[sender] = (message.run_id, message.sequence_counter)
+        if last is None or back:
             return True
         last_run, last_counter = last
         return message.run_id != last_run or message.sequence_counter <= last_counter
@@ -265,7 +373,10 @@ class BusWorker:
                 identifier, host, port = (arg.decode() for arg in args)
                 self._connect(sub, identifier, f"tcp://{host}:{port}")
             elif command == DISCONNECT:
-                self._disconnect(sub, args[0].decode())
+                identifier = args[0].decode()
+                self._disconnect(sub, identifier)
+                self._heard_at.pop(identifier, None)
+                self._silent.discard(identifier)
             elif command == STOP:
                 return False
         return True
@@ -311,7 +422,7 @@ class BusWorker:
             except zmq.ZMQError:  # not connected any more: nothing to undo
                 pass
 
-    def _report(self, item: Dropped | BusFailure | AuthRefused) -> None:
+    def _report(self, item: Dropped | BusFailure | BusReady | AuthRefused) -> None:
         self._inbox.put(item)
         self._wake()
 

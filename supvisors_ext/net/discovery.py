@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from supvisors_ext.compat import SLOTS
 from supvisors_ext.config import Multicast
+from supvisors_ext.host.thread_names import name_os_thread
 from supvisors_ext.net.beacon import (
     MAX_BEACON_BYTES,
     Beacon,
@@ -130,6 +131,7 @@ class Discovery:
 
     # ----- discovery thread
     def _run(self) -> None:
+        name_os_thread()
         try:
             sock = open_socket(self.multicast)
         except OSError as exc:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import zmq
 
 from supvisors_ext.eventhub import TOPICS, Event
+from supvisors_ext.host.thread_names import name_os_thread
 
 if TYPE_CHECKING:  # asyncio (2.5 MB) is imported only when the WS link runs (issue 18)
     import asyncio
@@ -62,6 +63,7 @@ class QueuedPublisher:
         self._thread.start()
 
     def _run_guarded(self) -> None:
+        name_os_thread()
         try:
             self.run()
         except Exception as exc:  # noqa: BLE001 - kept for the main thread to log

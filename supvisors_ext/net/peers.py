@@ -24,6 +24,7 @@ from typing import Any
 
 from supvisors_ext.compat import SLOTS
 from supvisors_ext.faults import Fault
+from supvisors_ext.host.thread_names import name_os_thread
 
 CALL_TIMEOUT = 10.0  # docs/design/state-machine.md: a call taking longer marks the peer FAILED
 UNAUTHORIZED = 401
@@ -161,6 +162,7 @@ class PeerCaller:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
+        name_os_thread()
         while True:
             request = self._queue.get()
             if request is None:

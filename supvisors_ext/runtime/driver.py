@@ -129,6 +129,19 @@ class Driver:
             application, list(application.processes.values()), application.name
         )
 
+    def idle(self) -> bool:
+        """No job, sequence, admission or spawn in progress (the main loop may rest)."""
+        return not (
+            self.jobs.start_jobs
+            or self.jobs.stop_jobs
+            or self.distribution_active
+            or self.global_stop_active
+            or self.local_starts
+            or self.auto_tickets
+            or self.grants.grants
+            or self.admission.held
+        )
+
     # ----- stepping
     def step(self) -> None:
         """Advance every job (on each process event and tick), then the multi-job sequences.

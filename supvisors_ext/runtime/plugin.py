@@ -30,7 +30,7 @@ from supvisors_ext.host.mainloop import (
 )
 from supvisors_ext.host.numprocs import NumprocsEditor
 from supvisors_ext.model import RunningFailureStrategies
-from supvisors_ext.net.bus_thread import BusFailure
+from supvisors_ext.net.bus_thread import BusFailure, BusReady
 from supvisors_ext.net.network import local_network_info
 from supvisors_ext.net.peers import http_credentials
 from supvisors_ext.rules import Rules
@@ -39,6 +39,7 @@ from supvisors_ext.runtime.driver import Driver
 from supvisors_ext.runtime.local_events import LocalEvents
 from supvisors_ext.runtime.observability import Observability
 from supvisors_ext.runtime.repair import RepairHandler
+from supvisors_ext.runtime.rest import RestGauge
 from supvisors_ext.runtime.sync import PeerSync
 
 STATE_REFRESH_PERIOD = 5.0  # seconds between unchanged STATE re-publications
@@ -116,7 +117,9 @@ class SupvisorsPlugin:
         )
         # a SHUTDOWN/RESTART running failure, applied on the next loop pass (not mid-step)
         self.system_failure: RunningFailureStrategies | None = None
-        self.state_refresh_ticks = max(1, round(STATE_REFRESH_PERIOD / config.tick_period))
+        self.last_state_refresh = float("-inf")
+        # the main loop ticks slower at rest (runtime/rest.py)
+        self.rest = RestGauge(config.tick_period, config.tick_period * config.inactivity_ticks)
         self.inbox: Inbox | None = None
         self.dispatcher: WakeupDispatcher | None = None
         self.ticker: Ticker | None = None
@@ -200,19 +203,21 @@ class SupvisorsPlugin:
         self.logger.close()
 
     def on_items(self, items: list[object]) -> None:
-        # a bus failure before anything (the instance then stays OFF), then the heartbeat:
-        # whatever else this pass does, peers must keep hearing us
+        # the bus state before anything: the instance leaves OFF only once its bus is bound,
+        # and stays OFF when it cannot be; then the local tick, due or as soon as the bus is up
         for item in items:
-            if isinstance(item, BusFailure):
+            if isinstance(item, (BusFailure, BusReady)):
                 self.sync.handle(item)
         if self.system_failure is not None:
             strategy, self.system_failure = self.system_failure, None
             self.loop.apply_system_failure(strategy)
-        if any(isinstance(item, TickDue) for item in items):
+        if any(isinstance(item, (TickDue, BusReady)) for item in items):
             self.on_tick()
         changed = False
         for item in items:
-            if not isinstance(item, (TickDue, BusFailure)) and not self.observability.on_item(item):
+            if isinstance(item, (TickDue, BusFailure, BusReady)):
+                continue
+            if not self.observability.on_item(item):
                 changed = self.sync.handle(item) or changed
         if changed:
             self.events.log_new_rules_warnings()
@@ -238,26 +243,43 @@ class SupvisorsPlugin:
             self.ticker.wake_at(time.monotonic() + delay + WAKE_MARGIN)
 
     def on_tick(self) -> None:
-        """Local heartbeat: count, detect silent peers, evaluate the FSM, publish."""
-        if self.sync.failure:
-            # without a bus this instance cannot take part: it stays OFF
-            # (docs/design/state-machine.md)
+        """Local tick: timers of the jobs and repairs, the FSM, the STATE refresh.
+
+        The heartbeat (our TICK, the peers' silence) lives on the bus thread
+        (docs/design/bus.md#heartbeat)."""
+        if self.sync.failure or not self.sync.ready:
+            # without a bus this instance cannot take part: it stays OFF until its bus is
+            # bound, and for good if it cannot be (docs/design/state-machine.md)
             return
         now, wall = time.monotonic(), time.time()
-        for identifier in self.membership.on_local_tick(now, wall):
-            self.logger.warn(
-                f"{identifier} FAILED: no tick for {self.config.inactivity_ticks} ticks"
-            )
+        self.membership.on_local_tick(now, wall)
         self.events.forget_local(self.numprocs.sweep())
         self.driver.step()
         self.loop.refresh_grants()
         self.loop.evaluate()
-        self.sync.publish_tick(now, wall)
         # published on change (evaluate); re-published every few seconds so that a message
         # lost to a late subscriber heals without costing every peer a decode per tick
-        if self.membership.counter % self.state_refresh_ticks == 0:
+        if now - self.last_state_refresh >= STATE_REFRESH_PERIOD:
+            self.last_state_refresh = now
             self.sync.publish_state(self.loop.state_modes())
         self.observability.on_tick()
+        if self.ticker is not None:
+            self.ticker.set_period(self.tick_period(now))
+
+    def tick_period(self, now: float) -> float:
+        """The short tick period, or the long one when the cluster is at rest."""
+        local = self.context.local_identifier
+        return self.rest.period(
+            now,
+            (self.context.revision, self.loop.stable_for),
+            self.fsm.state,
+            not (self.driver.idle() and self.repair.idle() and self.sync.idle()),
+            [
+                (record.state, record.tick.local_mtime)
+                for identifier, record in self.context.instances.items()
+                if identifier != local
+            ],
+        )
 
     def _peer_lost(self, identifier: str) -> None:
         self.loop.evaluate()

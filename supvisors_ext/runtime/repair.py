@@ -124,6 +124,17 @@ class RepairHandler(WholenessMixin, RoomRetryMixin):
             if line:
                 self.logger.warn(line)
 
+    def idle(self) -> bool:
+        """No failure, restart, conciliation or admission waiting (the main loop may rest)."""
+        return not (
+            self.book.jobs
+            or self.book.system is not None
+            or self.restarts
+            or self.conciliating
+            or self.keeping_whole
+            or self.tickets
+        )
+
     def busy(self, application: str) -> bool:
         """A start or stop job of the application is in progress somewhere."""
         driver = self.driver

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from supvisors_ext.eventhub import EventHub
+from supvisors_ext.host.thread_names import name_os_thread
 from supvisors_ext.obsconfig import ObservabilityOptions
 from supvisors_ext.stats.compiler import StatisticsCompiler
 
@@ -121,6 +122,7 @@ class StatisticsService:
 
     # ----- worker thread
     def _run(self) -> None:
+        name_os_thread()
         probe = collector.ProcessProbe()
         next_round = time.monotonic()
         while not self._stop.is_set():

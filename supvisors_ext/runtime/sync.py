@@ -25,7 +25,15 @@ from supvisors_ext.model import InstanceId, InstanceStates, LocalProcessInfo
 from supvisors_ext.net.beacon import Beacon
 from supvisors_ext.net.bus import Bus
 from supvisors_ext.net.bus_security import AuthRefused
-from supvisors_ext.net.bus_thread import BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.net.bus_thread import (
+    BusFailure,
+    BusReady,
+    Dropped,
+    HeartbeatPlan,
+    Inbound,
+    PeerEndpoint,
+    PeerSilent,
+)
 from supvisors_ext.net.discovery import Discovered, Discovery, DiscoveryDropped, DiscoveryFailure
 from supvisors_ext.net.network import network_from_payload
 from supvisors_ext.net.peers import UNAUTHORIZED, Credentials, PeerCallers, PeerReply
@@ -90,6 +98,7 @@ class PeerSync:
         self.held_back: dict[str, list[messages.Message]] = {}  # CHECKING peer -> messages
         self.reply_handlers: dict[int, Callable[[PeerReply], None]] = {}  # token -> callback
         self.failure = ""  # why the bus failed; the instance then stays OFF
+        self.ready = False  # the bus is bound: the instance may leave OFF
         self._last_drop_log: dict[str, float] = {}
         # drawn at each start of this supervisord run (TICK `run_id`): peers tell a quick
         # reload from a late tick with it (docs/architecture.md, "Bus schema")
@@ -110,7 +119,14 @@ class PeerSync:
                 "the bus is plain (neither authenticated nor encrypted): use it on a trusted"
                 " network only, or set bus_secret_key_file and bus_public_keys_dir"
             )
-        self.bus = Bus(local.internal_port, endpoints, inbox.queue, inbox.wakeup, keys=keys)
+        self.bus = Bus(
+            local.internal_port,
+            endpoints,
+            inbox.queue,
+            inbox.wakeup,
+            keys=keys,
+            heartbeat=self.heartbeat_plan(),
+        )
         self.bus.start()
         multicast = self.config.multicast
         if multicast is not None:
@@ -122,6 +138,10 @@ class PeerSync:
                 f" (interface {multicast.interface or 'default'}, ttl {multicast.ttl});"
                 " trust this network: any beacon received adds its instance"
             )
+
+    def idle(self) -> bool:
+        """No handshake in progress (the main loop may rest)."""
+        return not self.handshakes
 
     def add_peer(self, instance: InstanceId) -> None:
         """Start talking to an instance found at run time: peer worker and bus subscription."""
@@ -153,21 +173,18 @@ class PeerSync:
         if self.bus is not None:
             self.bus.publish(message)
 
-    def publish_tick(self, now: float, wall: float) -> None:
+    def heartbeat_plan(self) -> HeartbeatPlan:
+        """Our TICK, published by the bus thread (docs/design/bus.md#heartbeat)."""
         local = self.config.local
-        self.publish(
-            messages.TickMessage(
-                identifier=local.identifier,
-                now_monotonic=now,
-                nick_identifier=local.nick,
-                sequence_counter=self.membership.counter,
-                when=wall,
-                when_monotonic=now,
-                http_port=local.http_port,
-                internal_port=local.internal_port,
-                stereotypes=self.config.stereotypes,
-                run_id=self.run_id,
-            )
+        return HeartbeatPlan(
+            identifier=local.identifier,
+            nick=local.nick,
+            http_port=local.http_port,
+            internal_port=local.internal_port,
+            stereotypes=self.config.stereotypes,
+            run_id=self.run_id,
+            period=self.config.tick_period,
+            inactivity_ticks=self.config.inactivity_ticks,
         )
 
     def publish_process(self, info: LocalProcessInfo, added: bool = False) -> None:
@@ -222,6 +239,12 @@ class PeerSync:
             return self._on_reply(item)
         if isinstance(item, Discovered):
             return self._on_discovered(item)
+        if isinstance(item, PeerSilent):
+            if not self.membership.on_peer_silent(item.identifier):
+                return False
+            ticks = self.config.inactivity_ticks
+            self.logger.warn(f"{item.identifier} FAILED: no tick for {ticks} ticks")
+            return True
         if isinstance(item, Dropped):
             self._log_drop(item.sender, item.reason)
         elif isinstance(item, DiscoveryDropped):
@@ -236,6 +259,8 @@ class PeerSync:
                 self.logger.warn(item.reason)
         elif isinstance(item, AuthRefused):  # already limited to one per minute by the bus
             self.logger.warn(f"bus peer {item.address} refused: {item.reason}")
+        elif isinstance(item, BusReady):
+            self.ready = not self.failure
         elif isinstance(item, BusFailure):
             self.failure = item.reason
             self.logger.critical(

@@ -14,6 +14,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
 
+from supvisors_ext.host.thread_names import name_os_thread
 from supvisors_ext.net.peers import Credentials, make_proxy
 
 CALL_TIMEOUT = 5.0
@@ -72,6 +73,7 @@ class RemoteCalls:
                 pass  # daemon thread: it ends with the process
 
     def _run(self) -> None:
+        name_os_thread()
         while True:
             pending = self._queue.get()
             if pending is None:

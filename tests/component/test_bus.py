@@ -24,7 +24,16 @@ from supvisors_ext.messages import (
     encode,
 )
 from supvisors_ext.net.bus import Bus
-from supvisors_ext.net.bus_thread import THREAD_NAME, BusFailure, Dropped, Inbound, PeerEndpoint
+from supvisors_ext.net.bus_thread import (
+    THREAD_NAME,
+    BusFailure,
+    BusReady,
+    Dropped,
+    HeartbeatPlan,
+    Inbound,
+    PeerEndpoint,
+    PeerSilent,
+)
 from tests.message_samples import sample_messages, tick
 
 HOST = "127.0.0.1"
@@ -269,6 +278,14 @@ def test_bind_failure_is_reported_and_stop_is_clean(make_node: Callable[..., Nod
         assert not node.bus.running and not bus_threads()
         node.bus.publish(tick(node.identifier, 2))
         assert node.bus.dropped_count >= 1
+        assert not any(isinstance(item, BusReady) for item in drain(node.inbox))  # stays OFF
+
+
+def test_a_bound_bus_says_it_is_ready(make_node: Callable[..., Node]) -> None:
+    node = make_node("a")
+    node.bus.start()
+    assert get_until(node, lambda item: True) == BusReady()  # first item: the plugin may go on
+    assert node.woken.wait(5.0)
 
 
 def test_stop_before_start_and_publish_before_start(make_node: Callable[..., Node]) -> None:
@@ -322,7 +339,7 @@ def test_unusable_peer_address_is_reported(make_node: Callable[..., Node]) -> No
     sender.bus.start()
     receiver.bus.start()
     receiver.bus.connect(PeerEndpoint("bad", "bad host!", 1))
-    item = get_until(receiver, lambda item: True)
+    item = get_until(receiver, lambda item: not isinstance(item, BusReady))
     assert item == Dropped("cannot connect to tcp://bad host!:1: Invalid argument", "bad")
     receiver.bus.connect(sender.endpoint)
     warm_up(sender, receiver)
@@ -364,6 +381,16 @@ def drain(inbox: queue.Queue[object]) -> list[object]:
     return items
 
 
+def start_ready(bus: Bus, inbox: queue.Queue[object], woken: threading.Event) -> None:
+    """Start a bus and take its BusReady and the wake-up that comes with it."""
+    bus.start()
+    deadline = time.monotonic() + DEADLINE
+    while not isinstance(inbox.get(timeout=DEADLINE), BusReady):
+        assert time.monotonic() < deadline, "no BusReady"
+    assert woken.wait(DEADLINE)
+    woken.clear()
+
+
 def later_tick(item: object) -> bool:
     return (
         isinstance(item, Inbound)
@@ -379,7 +406,7 @@ def test_routine_heartbeats_do_not_wake_the_main_thread() -> None:
     bus = Bus(free_port(), [PeerEndpoint("a", HOST, sender_port)], inbox, woken.set, bind_host=HOST)
     sender = Bus(sender_port, [], queue.Queue(), lambda: None, bind_host=HOST)
     try:
-        bus.start()
+        start_ready(bus, inbox, woken)
         sender.start()
         deadline = time.monotonic() + DEADLINE
         while not woken.is_set():  # a sender's first tick starts a handshake: urgent
@@ -433,7 +460,7 @@ def test_unchanged_state_refresh_does_not_wake_the_main_thread() -> None:
         return lambda item: isinstance(item, Inbound) and item.message == message
 
     try:
-        bus.start()
+        start_ready(bus, inbox, woken)
         sender.start()
         deadline = time.monotonic() + DEADLINE
         while not woken.is_set():  # the first STATE of a sender is news
@@ -458,3 +485,84 @@ def test_unchanged_state_refresh_does_not_wake_the_main_thread() -> None:
     finally:
         bus.stop()
         sender.stop()
+
+
+def heartbeat(identifier: str, port: int, run_id: str, inactivity: int) -> HeartbeatPlan:
+    return HeartbeatPlan(identifier, identifier, 1, port, ("server",), run_id, 0.05, inactivity)
+
+
+def silent(item: object) -> bool:
+    return isinstance(item, PeerSilent)
+
+
+def test_the_bus_thread_beats_and_reports_a_silent_peer_once() -> None:
+    """The heartbeat of docs/design/bus.md#heartbeat, on two real buses."""
+    port_a, port_b = free_port(), free_port()
+    id_a, id_b = f"{HOST}:a", f"{HOST}:b"
+    inbox_b: queue.Queue[object] = queue.Queue()
+    woken_b = threading.Event()
+    # b is lenient (40 beats = 2 s: no false silence on a loaded machine), a is not watched
+    bus_b = Bus(
+        port_b,
+        [PeerEndpoint(id_a, HOST, port_a)],
+        inbox_b,
+        woken_b.set,
+        bind_host=HOST,
+        heartbeat=heartbeat(id_b, port_b, "run-b", 40),
+    )
+    bus_a = Bus(
+        port_a,
+        [],
+        queue.Queue(),
+        lambda: None,
+        bind_host=HOST,
+        heartbeat=heartbeat(id_a, port_a, "run-1", 3),
+    )
+    node_b = Node(id_b, port_b, bus_b, inbox_b, woken_b)
+    try:
+        bus_b.start()
+        bus_a.start()
+        # a's ticks arrive by themselves, counted from 1, with what a peer needs to know
+        first = get_until(node_b, lambda item: isinstance(item, Inbound))
+        assert isinstance(first, Inbound) and isinstance(first.message, TickMessage)
+        assert (first.message.identifier, first.message.run_id) == (id_a, "run-1")
+        assert first.message.stereotypes == ("server",) and first.message.internal_port == port_a
+        counters = [first.message.sequence_counter]
+        while len(counters) < 10:
+            item = get_until(node_b, lambda item: isinstance(item, (Inbound, PeerSilent)))
+            assert not silent(item), f"{id_a} reported silent while it beats: {item}"
+            assert isinstance(item, Inbound) and isinstance(item.message, TickMessage)
+            counters.append(item.message.sequence_counter)
+        assert counters == sorted(counters) and len(set(counters)) == len(counters)
+        # a forged sender is never watched; a real one that stops is reported, once
+        bus_a.publish(tick("ghost", 1))
+        bus_a.stop()
+        report = get_until(node_b, silent)
+        assert report == PeerSilent(id_a, 41)
+        woken_b.clear()
+        bus_a = Bus(
+            port_a,
+            [],
+            queue.Queue(),
+            lambda: None,
+            bind_host=HOST,
+            heartbeat=heartbeat(id_a, port_a, "run-2", 3),
+        )
+        bus_a.start()
+        # back: its first tick is urgent (woken) and silence can be reported again later
+        back = get_until(node_b, lambda item: isinstance(item, Inbound))
+        assert isinstance(back, Inbound) and back.message.identifier == id_a
+        assert woken_b.wait(DEADLINE)
+        bus_a.stop()
+        assert get_until(node_b, silent) == PeerSilent(id_a, 41)
+        assert not any(silent(item) for item in drain(inbox_b))
+    finally:
+        bus_a.stop()
+        bus_b.stop()
+
+
+def test_a_heartbeat_plan_is_checked() -> None:
+    with pytest.raises(ValueError, match="period must be positive"):
+        HeartbeatPlan("a", "a", 1, 2, (), "", 0.0, 3)
+    with pytest.raises(ValueError, match="inactivity_ticks must be at least 1"):
+        HeartbeatPlan("a", "a", 1, 2, (), "", 0.2, 0)

@@ -6,6 +6,8 @@ import os
 import select
 import time
 
+import pytest
+
 from supvisors_ext.host.mainloop import Inbox, TickDue, Ticker
 
 
@@ -49,3 +51,23 @@ def test_closed_inbox_ignores_late_wakeups() -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_shorter_tick_period_takes_effect_at_once() -> None:
+    inbox = Inbox()
+    ticker = Ticker(inbox, period=30.0)  # the rest period of the test: no tick while waiting
+    try:
+        ticker.start()
+        assert readable(inbox, 5.0)  # the first tick comes at once
+        inbox.drain_pipe()
+        assert [type(item) for item in inbox.take_all()] == [TickDue]
+        ticker.set_period(0.05)  # news: the next tick comes within the short period
+        assert readable(inbox, 5.0)
+        inbox.drain_pipe()
+        assert [type(item) for item in inbox.take_all()] == [TickDue]
+        assert ticker.period == 0.05
+        with pytest.raises(ValueError, match="tick period must be positive"):
+            ticker.set_period(0.0)
+    finally:
+        assert ticker.stop(timeout=2.0)
+        inbox.close()

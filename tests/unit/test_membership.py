@@ -81,3 +81,17 @@ def test_only_checked_or_running_peers_are_listened_to() -> None:
         record.state = state
         assert membership.accepts(PEER.identifier) is (state in (I.CHECKED, I.RUNNING)), state
     assert membership.accepts("h:5") is False
+
+
+def test_a_silent_peer_is_failed_only_when_watched() -> None:
+    membership = make_membership()
+    record = membership.context.instances[PEER.identifier]
+    assert membership.on_peer_silent(PEER.identifier) is False  # STOPPED: nothing to lose
+    assert record.state == I.STOPPED
+    membership.on_peer_tick(tick(5), 11.0, 1001.0)
+    assert record.state == I.CHECKING
+    assert membership.on_peer_silent(PEER.identifier) is True
+    assert record.state == I.FAILED
+    assert membership.on_peer_silent(PEER.identifier) is False  # already FAILED
+    assert membership.on_peer_silent("unknown:1") is False
+    assert membership.on_peer_silent(LOCAL.identifier) is False
