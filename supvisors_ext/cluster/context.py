@@ -105,6 +105,7 @@ class ApplicationRecord:
     name: str
     rules: ApplicationRules | None  # None: unmanaged
     processes: dict[str, ProcessRecord] = field(default_factory=dict)
+    revision: int = 0  # +1 at every change of one of its process records
 
     @property
     def managed(self) -> bool:
@@ -134,6 +135,12 @@ class Context:
         # until the next change (every FSM evaluation asks for the conflicts)
         self.revision = 0
         self._conflicts: tuple[int, tuple[ProcessRecord, ...]] = (-1, ())
+        # managed records running on more than one instance, kept at each change: most of the
+        # time there are none, and the conflict check need not walk every process (issue 18)
+        self._multi_running: dict[tuple[str, str], ProcessRecord] = {}
+        # identifier -> when we last learnt of a process entering STARTING there: an instance
+        # working through a backlog of spawns is not one that lost our start request
+        self.last_spawn_seen: dict[str, float] = {}
         self._loads: tuple[int, dict[str, int]] = (-1, {})
         # told (identifier, info or None when removed, record) after each process change:
         # the event interface publishes from it (docs/events.md)
@@ -262,10 +269,12 @@ class Context:
         if held is not None and info.now_monotonic < held.info.now_monotonic:
             return False
         record.observations[identifier] = Observation(identifier, info, now)
+        if info.state == ProcessStates.STARTING:
+            self.last_spawn_seen[identifier] = now
         if info.start or info.state != ProcessStates.STOPPED:
             record.forced = None
         record.touch(now)
-        self.revision += 1
+        self._changed(record)
         for listener in self.process_listeners:
             listener(identifier, info, record)
         return True
@@ -277,7 +286,7 @@ class Context:
             return
         record.observations.pop(identifier, None)
         record.touch(now)
-        self.revision += 1
+        self._changed(record)
         if not record.observations:
             application = self.applications[group]
             del application.processes[name]
@@ -297,11 +306,25 @@ class Context:
         if record is not None:
             record.forced = forced
             record.touch(forced.since)
-            self.revision += 1
+            self._changed(record)
+
+    def _changed(self, record: ProcessRecord) -> None:
+        self.revision += 1
+        key = (record.group, record.name)
+        application = self.applications.get(record.group)
+        if application is not None:
+            application.revision += 1
+        managed = application is not None and application.managed  # rules are set at creation
+        if managed and record.observations and len(record.view().running_identifiers) > 1:
+            self._multi_running[key] = record
+        else:
+            self._multi_running.pop(key, None)
 
     def conflicts(self) -> list[ProcessRecord]:
         """Managed processes running on more than one instance
         (docs/design/failures.md#conciliation)."""
+        if not self._multi_running:
+            return []
         revision, found = self._conflicts
         if revision != self.revision:
             found = tuple(

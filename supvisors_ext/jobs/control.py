@@ -52,6 +52,10 @@ class JobOutcome:
     failures: tuple[str, ...]
 
 
+# a start job with no change in its records is still stepped this often, for its deadlines
+JOB_RECHECK_PERIOD = 0.2
+
+
 @dataclass(**SLOTS)
 class Jobs:
     """Start and stop jobs driven by this instance, keyed by application (or namespec)."""
@@ -63,6 +67,8 @@ class Jobs:
     outcomes: dict[str, JobOutcome] = field(default_factory=dict)
     # program-level '#'/'@' assignments: (application, program) -> process_index -> identifier
     assignments: dict[tuple[str, str], dict[int, str | None]] = field(default_factory=dict)
+    # start job key -> ((application revision, instance states), when) of its last step
+    step_memo: dict[str, tuple[tuple[int, tuple[object, ...]], float]] = field(default_factory=dict)
 
     # ----- queries
     def starting_applications(self) -> tuple[str, ...]:
@@ -342,8 +348,19 @@ class Jobs:
 
     # ----- stepping
     def step(self, now: float) -> list[Command]:
+        """Step every job. A start job whose application's records and instances' states did
+        not change since its last step is left alone for up to `JOB_RECHECK_PERIOD` (its
+        deadlines): a launch of 100 applications steps the driver at every process event, and
+        stepping every job each time grew with the square of the applications (issue 18)."""
         commands: list[Command] = []
+        instances = tuple(record.state for record in self.context.instances.values())
         for key, job in list(self.start_jobs.items()):
+            application = self.context.applications.get(job.application)
+            marker = (application.revision if application is not None else -1, instances)
+            memo = self.step_memo.get(key)
+            if memo is not None and memo[0] == marker and now - memo[1] < JOB_RECHECK_PERIOD:
+                continue
+            self.step_memo[key] = (marker, now)
             commands += self._step_job(key, job, now)
         for key, stop_job in list(self.stop_jobs.items()):
             commands += self._step_stop(key, stop_job, now)
@@ -353,6 +370,7 @@ class Jobs:
         commands: list[Command] = list(job.step(self.context, now))
         if job.ended:
             self.start_jobs.pop(key, None)
+            self.step_memo.pop(key, None)
             self.outcomes[key] = JobOutcome(key, job.requests_sent, tuple(job.failures))
         return commands
 
@@ -365,6 +383,7 @@ class Jobs:
 
     def refused(self, namespec: str, reason: str) -> list[Command]:
         """A start_args request was answered with a fault."""
+        self.step_memo.clear()  # the job changed without a record change: step it next time
         commands: list[Command] = []
         for job in self.start_jobs.values():
             commands += job.on_request_refused(namespec, reason, self.context)
@@ -376,6 +395,7 @@ class Jobs:
 
         Each dropped job is marked ended, so that a caller waiting on it gets its answer now
         rather than at the wait limit (the Master lost in the middle of a restart)."""
+        self.step_memo.clear()
         for key in list(self.start_jobs):
             self._end_start_job(key, "aborted")
         for key, job in list(self.stop_jobs.items()):

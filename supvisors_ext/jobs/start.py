@@ -72,6 +72,10 @@ JobCommand = Union[StartCommand, ForceCommand, StopApplicationCommand]
 Placer = Callable[[ProcessRecord], Optional[str]]
 
 
+# a start request waits at most this long for its STARTING event, however busy the target
+BACKLOG_WAIT_LIMIT = 60.0
+
+
 @dataclass(**SLOTS)
 class ProcessRequest:
     record: ProcessRecord
@@ -239,13 +243,21 @@ class StartJob:
             return self._fail(request, f"exited ({info.description if info else ''})", False)
         if fresh and state in FAILED_STATES:
             return self._fail(request, f"{state.name}", force=False)
-        return self._check_deadlines(request, state, now)
+        return self._check_deadlines(request, state, now, context)
 
     def _check_deadlines(
-        self, request: ProcessRequest, state: ProcessStates, now: float
+        self, request: ProcessRequest, state: ProcessStates, now: float, context: Context
     ) -> list[JobCommand]:
-        if not request.seen_start and now - request.requested_at > self.event_timeout:
-            return self._fail(request, "STARTING event not received in time", force=True)
+        if not request.seen_start:
+            # counted from our request, or from the target's last spawn if later: a target
+            # spawning hundreds of processes (a large launch) gets to ours in its turn, while
+            # one that spawns nothing for that long has lost the request (issue 18)
+            spawned = context.last_spawn_seen.get(request.target, 0.0)
+            waited = now - request.requested_at
+            if waited > BACKLOG_WAIT_LIMIT or now - max(request.requested_at, spawned) > (
+                self.event_timeout
+            ):
+                return self._fail(request, "STARTING event not received in time", force=True)
         if state in (ProcessStates.STARTING, ProcessStates.BACKOFF):
             info = request.record.info_on(request.target)
             startsecs = info.startsecs if info is not None else 0

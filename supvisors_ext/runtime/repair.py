@@ -91,6 +91,7 @@ class RepairHandler(WholenessMixin, RoomRetryMixin):
         self.conciliating: dict[str, Conciliating] = {}
         self.keeping_whole: dict[str, KeepingWhole] = {}
         self.split_since: dict[str, float] = {}  # application -> first seen split
+        self.mend_scanned = (float("-inf"), -1)
         self.scanned_at = float("-inf")
         # (Context.revision, live instances) at the previous scan
         self.scanned_key: tuple[int, frozenset[str]] = (-1, frozenset())

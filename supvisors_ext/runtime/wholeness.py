@@ -17,6 +17,10 @@ from supvisors_ext.host.log import PluginLogger
 from supvisors_ext.jobs.stop import StopCommand
 from supvisors_ext.runtime.driver import Driver
 
+# the split scan walks every application: at most this often (its grace is 3 s or more), and
+# only when a record changed or a split is pending (a launch of 100 applications, issue 18)
+MEND_SCAN_PERIOD = 0.5
+
 
 @dataclass
 class KeepingWhole:
@@ -36,6 +40,7 @@ class WholenessMixin:
     book: FailureBook
     keeping_whole: dict[str, KeepingWhole]
     split_since: dict[str, float]
+    mend_scanned: tuple[float, int]  # (when, Context.revision) of the last split scan
     busy: Callable[[str], bool]
     _when_admitted: Callable[[str, Callable[[], None]], None]
 
@@ -64,6 +69,12 @@ class WholenessMixin:
     def _mend_splits(self, now: float) -> None:
         """Master: an application split over two instances with no job to explain it (a
         conciliation or failover interrupted by a hang) is gathered whole on one."""
+        scanned_at, revision = self.mend_scanned
+        if now - scanned_at < MEND_SCAN_PERIOD or (
+            revision == self.context.revision and not self.split_since
+        ):
+            return
+        self.mend_scanned = (now, self.context.revision)
         split = set()
         # a conciliation made by another instance (conciliate() is served anywhere) gathers
         # the application by itself meanwhile: only a split lasting that long with nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from supvisors_ext.cluster.context import ApplicationRecord
-from supvisors_ext.jobs.control import JobOutcome, Jobs
+from supvisors_ext.jobs.control import JOB_RECHECK_PERIOD, JobOutcome, Jobs
 from supvisors_ext.jobs.start import (
     NO_RESOURCE,
     ForceCommand,
@@ -384,3 +384,32 @@ def test_a_second_stop_with_the_same_key_joins_the_first() -> None:
     cluster.report("server_2", srv(2), BUS, P.STOPPED, 1.0)
     jobs.step(1.0)
     assert first.ended
+
+
+def test_a_job_with_nothing_new_is_stepped_only_for_its_deadlines() -> None:
+    """`Jobs.step` leaves alone a start job whose records and instances did not change, for up
+    to JOB_RECHECK_PERIOD (issue 18); any change of them, or the period, steps it again."""
+    cluster = scenario2()
+    jobs = Jobs(cluster.context, 1.0)
+    jobs.start_application(app(cluster, srv(1)), S.CONFIG, cluster.id("server_1"), 0)
+
+    def last_step() -> float:
+        return jobs.step_memo[srv(1)][1]
+
+    jobs.step(1.0)
+    jobs.step(1.15)  # nothing new, within the period: left alone
+    assert last_step() == 1.0
+    jobs.step(1.01 + JOB_RECHECK_PERIOD)  # its deadlines are checked again
+    assert last_step() == 1.01 + JOB_RECHECK_PERIOD
+    cluster.report("server_1", srv(1), BUS, P.STARTING, 1.22)
+    jobs.step(1.22)  # its own records changed
+    assert last_step() == 1.22
+    cluster.set_instance("server_2", InstanceStates.FAILED)
+    jobs.step(1.23)  # an instance changed
+    assert last_step() == 1.23
+    cluster.report("server_2", srv(2), BUS, P.STARTING, 1.24)
+    jobs.step(1.24)  # another application's records: not its news
+    assert last_step() == 1.23
+    # a stage done is followed at once by the next one
+    cluster.report("server_1", srv(1), BUS, P.RUNNING, 1.25)
+    assert jobs.step(1.25) == start(cluster, "server_1", srv(1), CHECK)

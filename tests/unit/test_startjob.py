@@ -184,6 +184,30 @@ def test_no_starting_within_event_timeout_fails_and_forces(
     assert job.ended and job.failures == [f"{ns(BUS)}: {STARTING_LATE}"]
 
 
+def test_a_target_working_through_a_backlog_of_spawns_gets_more_time(cluster: Cluster) -> None:
+    """The STARTING deadline runs from the target's last spawn when it is later than our
+    request: at a large launch a server spawns hundreds of processes in turn (issue 18)."""
+    job = make_job(cluster, tick=1.0)
+    job.step(cluster.context, 0.0)  # BUS requested on server_1
+    other = "scen2_srv_02"
+    cluster.report("server_1", other, BUS, P.STARTING, 4.0)  # server_1 is busy spawning
+    cluster.report("server_1", other, CHECK, P.STARTING, 8.0)
+    assert job.step(cluster.context, 13.0) == []  # 13 s after the request, 5 s after a spawn
+    assert job.step(cluster.context, 13.1) == [
+        force(cluster, BUS, STARTING_LATE),
+        StopApplicationCommand(G),
+    ]
+
+
+def test_a_backlog_extends_the_starting_deadline_to_a_minute_at_most(cluster: Cluster) -> None:
+    job = make_job(cluster, tick=1.0)
+    job.step(cluster.context, 0.0)
+    for index in range(16):  # a spawn every 4 s, for 64 s
+        cluster.report("server_1", f"scen2_srv_{index + 2:02}", BUS, P.STARTING, 4.0 * index)
+    assert job.step(cluster.context, 60.0) == []
+    assert job.step(cluster.context, 60.1)[0] == force(cluster, BUS, STARTING_LATE)
+
+
 @pytest.mark.parametrize(("tick", "timeout"), [(1.0, 5.0), (5.0, 10.0)])
 def test_no_running_within_startsecs_plus_timeout_fails_and_forces(
     cluster: Cluster, tick: float, timeout: float

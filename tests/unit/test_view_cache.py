@@ -95,3 +95,17 @@ def test_conflicts_follow_every_kind_of_change() -> None:
     assert len(context.conflicts()) == 1
     context.forget_instance(cluster.id("server_3"), 6.0)
     assert context.conflicts() == []
+
+
+def test_an_unmanaged_program_on_several_instances_is_no_conflict() -> None:
+    """Only managed records are kept as conflict candidates: an unmanaged program running
+    everywhere must not make every conflict check walk every process (issue 18)."""
+    cluster = scenario2()
+    context = cluster.context
+    for index, nick in enumerate(("server_1", "server_2", "server_3")):
+        cluster.run(nick, "unmanaged_tools", "sleeper", float(index))
+    assert context.applications["unmanaged_tools"].managed is False
+    assert context.conflicts() == []
+    cluster.run("server_1", GROUP, BUS, 4.0)
+    cluster.run("server_2", GROUP, BUS, 5.0)
+    assert [record.namespec for record in context.conflicts()] == [f"{GROUP}:{BUS}"]
