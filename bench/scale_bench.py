@@ -376,11 +376,16 @@ def running_programs(cluster: Cluster) -> dict[str, list[str]]:
     return running
 
 
-def measure_bare_rss(
+BARE_CPU_WINDOW = 10.0
+
+
+def measure_bare(
     root: Path, nodes: int, items: int, running: dict[str, list[str]]
-) -> dict[str, float]:
-    """RSS of supervisord without the plugin, same programs, the same ones running."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """RSS and idle CPU % of supervisord without the plugin, same programs, the same ones
+    running: what supervisord costs by itself (its loop walks every process once a second)."""
     result = {}
+    cpu: dict[str, float] = {}
     with Cluster(root / "bare", plugin=False) as bare:
         build(bare, root / "bare", nodes, items)
         for nick in MEMORY_NICKS:
@@ -395,9 +400,18 @@ def measure_bare_rss(
             finally:
                 client.close()
         time.sleep(2.0)  # spawned, memory settled
-        for nick in MEMORY_NICKS:
-            result[nick] = psutil.Process(bare[nick].pid).memory_info().rss / 2**20
-    return result
+        processes = {nick: psutil.Process(bare[nick].pid) for nick in MEMORY_NICKS}
+        for nick, process in processes.items():
+            result[nick] = process.memory_info().rss / 2**20
+        before = {nick: process.cpu_times() for nick, process in processes.items()}
+        start = time.monotonic()
+        time.sleep(BARE_CPU_WINDOW)
+        elapsed = time.monotonic() - start
+        for nick, process in processes.items():
+            after, first = process.cpu_times(), before[nick]
+            used = after.user - first.user + after.system - first.system
+            cpu[nick] = 100 * used / elapsed
+    return result, cpu
 
 
 def keep_logs(folder: Path, target: Path) -> None:
@@ -446,7 +460,7 @@ def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any
         finally:
             os.environ.pop(PROFILE_DIR_ENV, None)
             os.environ.pop("PYTHONPATH", None)
-        bare = measure_bare_rss(root, nodes, items, running)
+        bare, bare_cpu = measure_bare(root, nodes, items, running)
         ours = point["rest"]["per_instance"]
         point["memory"] = {
             nick: {
@@ -456,6 +470,7 @@ def run_point(nodes: int, items: int, args: argparse.Namespace) -> dict[str, Any
             }
             for nick, rss in bare.items()
         }
+        point["bare_idle_cpu_percent"] = bare_cpu
     point["load_after"] = load_average()
     return point
 
@@ -473,6 +488,7 @@ COLUMNS = (
     ("bus med ms", lambda p: p["propagation"]["applied_ms"]["median"], "{:.2f}"),
     ("bus p99 ms", lambda p: p["propagation"]["applied_ms"]["p99"], "{:.2f}"),
     ("idle CPU %", lambda p: p["rest"]["cpu_percent_median"], "{:.2f}"),
+    ("bare CPU %", lambda p: max(p["bare_idle_cpu_percent"].values()), "{:.2f}"),
     ("wakeups/s", lambda p: p["rest"]["profile"]["per_s"]["wakeups"], "{:.1f}"),
     ("RSS MiB", lambda p: p["rest"]["rss_mib_median"], "{:.1f}"),
     ("plugin MiB", lambda p: max(m["plugin_share_mib"] for m in p["memory"].values()), "{:.1f}"),
