@@ -74,9 +74,18 @@ class ApplicationHandler:
         ticket = driver.admit(application.name, starting, repair=after_stop)
         deadline = time.monotonic() + WAIT_LIMIT
         job: StartJob | None = None
+        begun = False  # the first checks of the job were made
+
+        def begin() -> None:
+            """The job begins as soon as the start is admitted (main thread)."""
+            nonlocal job
+            if job is None and ticket.decided and not ticket.reason:
+                job = driver.start_application(application, strategy)
+
+        ticket.on_decided = begin  # a peer Master's answer: begin at once, not at the next poll
 
         def step() -> object:
-            nonlocal job
+            nonlocal begun
             if job is None:
                 if not ticket.decided:
                     if time.monotonic() > ticket.expires:
@@ -87,7 +96,11 @@ class ApplicationHandler:
                 if ticket.reason:
                     already = ticket.code == Faults.ALREADY_STARTED
                     raise fault(ticket.code, application.name if already else ticket.reason)
-                job = driver.start_application(application, strategy)
+                begin()
+            if job is None:  # cannot happen: an admitted start always makes a job
+                raise fault(Faults.FAILED, f"{application.name}: no start job")
+            if not begun:
+                begun = True
                 if job.ended and job.requests_sent == 0:
                     raise fault(Faults.ABNORMAL_TERMINATION, failures(application.name, job))
                 if not wait:

@@ -32,6 +32,9 @@ class Ticket:
     # the fault a refusal maps to: ALREADY_STARTED when the Master saw a start, else
     # BAD_SUPVISORS_STATE (no Master, Master unreachable: refused rather than risk two starts)
     code: int = Faults.ALREADY_STARTED
+    # called on the main thread when a peer Master's answer arrives: a waiting call begins its
+    # job then, not at supervisord's next poll of the call (up to POLL_DELAY later, issue 18)
+    on_decided: Callable[[], None] | None = None
 
     def refuse(self, reason: str, code: int) -> None:
         self.decided, self.reason, self.code = True, reason, code
@@ -97,6 +100,8 @@ class AdmissionClient:
             ticket.reason = str(reply.value)
             if not ticket.reason:
                 self.held[ticket.key] = (reply.identifier, None)
+        if ticket.on_decided is not None:
+            ticket.on_decided()
 
     def bind(self, key: str, job: StartJob) -> None:
         if key in self.held:

@@ -169,6 +169,25 @@ def test_a_remote_master_admits_or_refuses_the_start(peer_bench: Bench) -> None:
     assert "BAD_SUPVISORS_STATE: not the Master" in info.value.text
 
 
+def test_the_start_job_begins_with_the_masters_answer(peer_bench: Bench) -> None:
+    """A waiting start_application does not wait for supervisord's next poll of the call (up to
+    POLL_DELAY later) to begin its job: the Master's answer begins it (issue 18)."""
+    bench = peer_bench
+    bench.plugin.fsm.master = PEER
+    rpc = namespace(bench)
+    deferred = rpc.start_application("CONFIG", "web")
+    assert deferred() is NOT_DONE_YET
+    assert bench.plugin.driver.jobs.start_jobs == {}
+    [admission] = bench.pending("admit_start(web)")
+    bench.answer(admission, value="")  # granted: no poll of the call in between
+    assert list(bench.plugin.driver.jobs.start_jobs) == ["web"]
+    bench.plugin.driver.spawn_local_starts()
+    assert ProcessStates.STARTING in states(bench, "web:nginx", "web:gunicorn") or (
+        ProcessStates.RUNNING in states(bench, "web:nginx", "web:gunicorn")
+    )
+    assert settle(bench, deferred) is True  # the call then follows the job to its end
+
+
 def test_every_wait_has_a_deadline(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rpc_processes, "WAIT_LIMIT", -1.0)
     with pytest.raises(RPCError) as info:  # the first step already finds the deadline past
