@@ -555,6 +555,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N in {6, 12}, X in {3, 30}")
     parser.add_argument("--nodes", type=int, nargs="+", help="instances (even numbers)")
+    parser.add_argument(
+        "--replot",
+        type=Path,
+        nargs="+",
+        help="JSON files of earlier runs: one table, and curves in the PNG of --json",
+    )
     parser.add_argument("--items", type=int, nargs="+", help="scen2_srv / scen2_hci items")
     parser.add_argument("--idle-window", type=float, default=10.0)
     parser.add_argument("--changes", type=int, default=40, help="propagation changes")
@@ -578,8 +584,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def replot(sources: Sequence[Path], target: Path) -> int:
+    """One table and one set of curves from the points of several runs (the later run of a
+    point wins), without measuring anything."""
+    merged: dict[tuple[int, int], dict[str, Any]] = {}
+    for source in sources:
+        for point in json.loads(source.read_text())["points"]:
+            if "error" not in point or (point["nodes"], point["items"]) not in merged:
+                merged[(point["nodes"], point["items"])] = point
+    points = [merged[key] for key in sorted(merged)]
+    print(render_table(points))
+    plot(points, target)
+    log(f"wrote {target} from {', '.join(str(source) for source in sources)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.replot:
+        return replot(args.replot, args.json.with_suffix(".png"))
     points: list[dict[str, Any]] = []
     status = 0
     for nodes in args.nodes:
