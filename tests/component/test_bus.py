@@ -491,6 +491,12 @@ def heartbeat(identifier: str, port: int, run_id: str, inactivity: int) -> Heart
     return HeartbeatPlan(identifier, identifier, 1, port, ("server",), run_id, 0.05, inactivity)
 
 
+def beating_alone(identifier: str, port: int, run_id: str) -> Bus:
+    """A bus that beats and listens to nobody (its inbox is not read)."""
+    plan = heartbeat(identifier, port, run_id, 3)
+    return Bus(port, [], queue.Queue(), lambda: None, bind_host=HOST, heartbeat=plan)
+
+
 def silent(item: object) -> bool:
     return isinstance(item, PeerSilent)
 
@@ -510,14 +516,7 @@ def test_the_bus_thread_beats_and_reports_a_silent_peer_once() -> None:
         bind_host=HOST,
         heartbeat=heartbeat(id_b, port_b, "run-b", 40),
     )
-    bus_a = Bus(
-        port_a,
-        [],
-        queue.Queue(),
-        lambda: None,
-        bind_host=HOST,
-        heartbeat=heartbeat(id_a, port_a, "run-1", 3),
-    )
+    bus_a = beating_alone(id_a, port_a, "run-1")
     node_b = Node(id_b, port_b, bus_b, inbox_b, woken_b)
     try:
         bus_b.start()
@@ -540,14 +539,7 @@ def test_the_bus_thread_beats_and_reports_a_silent_peer_once() -> None:
         report = get_until(node_b, silent)
         assert report == PeerSilent(id_a, 41)
         woken_b.clear()
-        bus_a = Bus(
-            port_a,
-            [],
-            queue.Queue(),
-            lambda: None,
-            bind_host=HOST,
-            heartbeat=heartbeat(id_a, port_a, "run-2", 3),
-        )
+        bus_a = beating_alone(id_a, port_a, "run-2")
         bus_a.start()
         # back: its first tick is urgent (woken) and silence can be reported again later
         back = get_until(node_b, lambda item: isinstance(item, Inbound))
