@@ -140,6 +140,12 @@ class BusFailure:
     reason: str
 
 
+def message_waiting(sock: zmq.Socket[bytes]) -> bool:
+    """A message can be received now (ZMQ_EVENTS; an int for this option)."""
+    events = sock.getsockopt(zmq.EVENTS)
+    return isinstance(events, int) and bool(events & zmq.POLLIN)
+
+
 def set_common_options(sock: zmq.Socket[bytes]) -> None:
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.SNDHWM, HWM)
@@ -316,7 +322,7 @@ class BusWorker:
         urgent = False
         # asked first rather than told by zmq.Again: pyzmq builds that exception at a cost of
         # tens of microseconds, once per wake-up, 30 times a second at rest (issue 18)
-        while count < BATCH and sub.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+        while count < BATCH and message_waiting(sub):
             try:
                 frames = sub.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:  # a multipart message is all there or not at all: belt and braces
