@@ -439,3 +439,29 @@ def test_a_restart_dropped_by_an_election_leaves_no_restart_loop_guard(
     later = fix.logger.lines[before:]
     assert f"{SRV}:{BUS} crashed (EXITED): RESTART_APPLICATION" in later
     assert not any("crashed again" in line for line in later)
+
+
+def test_the_split_scan_runs_after_a_change_at_most_every_half_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Master's split scan walks every application: at a launch of 100 it ran at every
+    event (issue 18). Now it runs at most every MEND_SCAN_PERIOD, and with nothing changed and
+    no split pending, not at all; a split is still mended after its grace."""
+    from supvisors_ext.runtime.wholeness import MEND_SCAN_PERIOD
+
+    fix = Fixture(monkeypatch)
+    fix.step()
+    scanned = fix.repair.mend_scanned
+    fix.advance(MEND_SCAN_PERIOD + 0.1)
+    fix.step()
+    assert fix.repair.mend_scanned == scanned  # nothing changed, no split pending: no scan
+    split_srv_03(fix)
+    fix.step()
+    assert fix.repair.mend_scanned[0] == fix.now  # a change: scanned, the split noted
+    assert SRV in fix.repair.split_since
+    fix.advance(MEND_SCAN_PERIOD / 2)
+    fix.step()
+    assert fix.repair.mend_scanned[0] == fix.now - MEND_SCAN_PERIOD / 2  # too soon: not again
+    fix.advance(3.0)
+    fix.step()
+    assert fix.logged(f"{SRV}: split over")
