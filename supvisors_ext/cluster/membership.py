@@ -1,4 +1,4 @@
-"""Instance states: ticks, handshake outcome, inactivity
+"""Instance states: ticks, handshake outcome, silence reported by the bus thread
 (docs/design/state-machine.md#instance-states); pure, main thread.
 
 The FSM (engine.py) turns FAILED into STOPPED/ISOLATED and CHECKED into RUNNING; everything
@@ -50,14 +50,9 @@ class HandshakeData:
 class Membership:
     """Applies instance-level events to the context."""
 
-    def __init__(
-        self,
-        context: Context,
-        inactivity_ticks: int,
-        strategies: tuple[tuple[str, object], ...],
-    ) -> None:
+    def __init__(self, context: Context, strategies: tuple[tuple[str, object], ...]) -> None:
+        # silence is counted by the bus thread (PeerSilent, docs/design/bus.md#heartbeat)
         self.context = context
-        self.inactivity_ticks = inactivity_ticks
         self.strategies = strategies
         self.counter = 0  # local tick counter
 

@@ -77,7 +77,7 @@ class SupvisorsPlugin:
         self.context.local.network = local_network_info(config.local, config.stereotypes)
         self.fsm = Fsm(config.local.identifier)
         strategies = tuple(sorted(strategies_payload(config).items()))
-        self.membership = Membership(self.context, config.inactivity_ticks, strategies)
+        self.membership = Membership(self.context, strategies)
         credentials, problem = http_credentials(self.adapter.options.server_configs)
         if problem:
             logger.error(problem)

@@ -212,7 +212,7 @@ def make_sync() -> tuple[PeerSync, RecordingLogger]:
     }
     config = parse_config(options, make_host(identifier="server_1")).config
     context = Context(config.instances, config.local, load_rules([]))
-    membership = Membership(context, inactivity_ticks=3, strategies=())
+    membership = Membership(context, strategies=())
     target = RecordingLogger()
     sync = PeerSync(config, context, membership, PluginLogger(target, False), lambda _: None)
     sync.callers, sync.bus = FakeCallers(), FakeBus()  # type: ignore[assignment]

@@ -15,7 +15,7 @@ PEER = InstanceId("h:3", "b", "h", 3, 4)
 
 def make_membership() -> Membership:
     context = Context((LOCAL, PEER), LOCAL, load_rules([]))
-    membership = Membership(context, inactivity_ticks=3, strategies=())
+    membership = Membership(context, strategies=())
     membership.on_local_tick(10.0, 1000.0)  # the local instance knows itself: CHECKED
     return membership
 
